@@ -311,7 +311,8 @@ class BlockContent:
 
 @dataclass(frozen=True)
 class EnsureAgendaDoc:
-    """Find (by its pair marker) or create the pair's agenda doc, owned by `owner`, shared with both."""
+    """Find (by its pair marker) or create the pair's agenda doc, owned by `owner`, shared
+    with both."""
 
     pair: Pair
     owner: str
@@ -383,3 +384,33 @@ class WithdrawHold:
 Action: TypeAlias = (
     EnsureAgendaDoc | AttachAgenda | AppendAgendaSection | WriteBlock | CreateHold | WithdrawHold
 )
+
+
+# --------------------------------------------------------------------------------------------
+# What a pull of one calendar brings (providers produce these; core.snapshot folds them)
+
+
+@dataclass(frozen=True)
+class SeriesChanged:
+    """A series master or a single event, new or changed. In a full pull it carries every
+    override the provider saw; in an incremental pull overrides arrive as `OverrideChanged`."""
+
+    series: Series
+
+
+@dataclass(frozen=True)
+class OverrideChanged:
+    """One instance of a recurring series was cancelled, moved or changed."""
+
+    master_event_id: str
+    override: OccurrenceOverride
+
+
+@dataclass(frozen=True)
+class EventRemoved:
+    """An event (single event or whole series) is gone from this calendar."""
+
+    event_id: str
+
+
+Change: TypeAlias = SeriesChanged | OverrideChanged | EventRemoved

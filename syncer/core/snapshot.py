@@ -1,0 +1,58 @@
+"""Folding a pull's changes into one calendar's snapshot of series. Pure.
+
+A full pull replaces the snapshot. An incremental pull brings masters without their overrides and
+overrides without their masters, in any order: they are merged by original start, so a changed
+instance never loses its siblings and a changed master never loses its exceptions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+
+from syncer.core.model import (
+    Change,
+    EventRemoved,
+    OccurrenceOverride,
+    OverrideChanged,
+    Series,
+    SeriesChanged,
+)
+
+
+def _with_override(series: Series, override: OccurrenceOverride) -> Series:
+    kept = tuple(o for o in series.overrides if o.original_start != override.original_start)
+    merged = sorted((*kept, override), key=lambda o: o.original_start)
+    return replace(series, overrides=tuple(merged))
+
+
+def apply_changes(
+    snapshot: Mapping[str, Series], changes: Iterable[Change], *, full: bool
+) -> tuple[dict[str, Series], frozenset[str]]:
+    """Return the new snapshot (event id -> series) and the ids whose series changed.
+
+    Overrides whose master is unknown are dropped: their master is either not a meeting syncer
+    keeps (a non-candidate) or will arrive in full with them on the next full pull.
+    """
+    result: dict[str, Series] = {} if full else dict(snapshot)
+    changed: set[str] = set(snapshot) if full else set()
+    pending: list[OverrideChanged] = []
+    for update in changes:
+        if isinstance(update, SeriesChanged):
+            series = update.series
+            old = result.get(series.event_id)
+            if old is not None and not full and not series.overrides:
+                series = replace(series, overrides=old.overrides)
+            result[series.event_id] = series
+            changed.add(series.event_id)
+        elif isinstance(update, OverrideChanged):
+            pending.append(update)
+        elif isinstance(update, EventRemoved):
+            result.pop(update.event_id, None)
+            changed.add(update.event_id)
+    for update in pending:
+        master = result.get(update.master_event_id)
+        if master is not None:
+            result[update.master_event_id] = _with_override(master, update.override)
+            changed.add(update.master_event_id)
+    return result, frozenset(changed)
