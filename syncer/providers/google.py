@@ -1,0 +1,499 @@
+"""The Google provider: Calendar v3, Drive v3 and Docs v1 through google-api-python-client.
+
+Acts as each person through a service account with domain-wide delegation: one delegated
+credential per person (so the token is fetched once per person, not per call) and one service
+object per (person, API), both cached on the provider. A provider object is meant for one worker
+thread at a time (httplib2 connections are not thread-safe).
+
+Every call goes through `call_with_retry`; wire errors leave only as `syncer.errors`. Parsing of
+payloads lives in `google_parse`; this module only sequences the calls. Writes always carry
+`sendUpdates="none"`: nobody gets mail because syncer touched an event.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import google.auth.exceptions
+import google_auth_httplib2
+import httplib2
+import structlog
+from google.oauth2 import service_account
+from googleapiclient.discovery import build
+from googleapiclient.errors import HttpError
+
+from syncer.core.model import BusyInterval, Change, ProviderName
+from syncer.errors import Conflict, CursorExpired, NotFound, ProviderError
+from syncer.providers.base import (
+    MARKER_AGENDA,
+    MARKER_HOLD,
+    MARKER_PAIR,
+    DocRef,
+    DocText,
+    EventBody,
+    HoldRef,
+    PullResult,
+)
+from syncer.providers.google_parse import (
+    MalformedItem,
+    attach_overrides,
+    document_text,
+    parse_event,
+    parse_event_body,
+    parse_free_busy,
+    parse_hold,
+    parse_instant,
+    zone_of,
+)
+from syncer.providers.retry import call_with_retry, parse_retry_after
+
+SCOPES = (
+    "https://www.googleapis.com/auth/calendar",
+    "https://www.googleapis.com/auth/drive.file",
+    "https://www.googleapis.com/auth/documents",
+)
+DOC_MIME = "application/vnd.google-apps.document"
+_APIS = {"calendar": "v3", "drive": "v3", "docs": "v1"}
+_RATE_LIMIT_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded"})
+_RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+def _error_reason(exc: HttpError) -> str | None:
+    """The first `errors[].reason` of a Google error answer (what production code branches on)."""
+    try:
+        data = json.loads(exc.content.decode("utf-8"))
+        errors = data["error"].get("errors") or []
+        reason = errors[0].get("reason") if errors else data["error"].get("status")
+        return str(reason) if reason else None
+    except (ValueError, KeyError, TypeError, AttributeError, IndexError):
+        return None
+
+
+def classify_google_error(exc: BaseException, *, cursor_call: bool = False) -> ProviderError | None:
+    """A googleapiclient / google-auth / transport exception -> the matching `syncer.errors`.
+
+    `cursor_call`: the call carried a sync token, so 410 means "cursor expired" rather than
+    "deleted". Returns None for anything that is not a provider failure (a bug: re-raised).
+    """
+    if isinstance(exc, HttpError):
+        status = int(exc.resp.status)
+        reason = _error_reason(exc)
+        message = str(exc.reason or "")
+        retry_after = parse_retry_after(exc.resp.get("retry-after"))
+        if status == 412:
+            return Conflict("google", status, message, reason=reason)
+        if status == 410 and cursor_call:
+            return CursorExpired("google", status, message, reason=reason)
+        if status in (404, 410):
+            return NotFound("google", status, message, reason=reason)
+        retryable = status in _RETRY_STATUSES or (status == 403 and reason in _RATE_LIMIT_REASONS)
+        return ProviderError(
+            "google",
+            status,
+            message,
+            retryable=retryable,
+            retry_after=retry_after if retryable else None,
+            reason=reason,
+        )
+    if isinstance(exc, google.auth.exceptions.RefreshError):
+        retryable = bool(getattr(exc, "retryable", False))
+        return ProviderError("google", None, str(exc), retryable=retryable, reason="token")
+    if isinstance(exc, google.auth.exceptions.TransportError | httplib2.HttpLib2Error | OSError):
+        name = type(exc).__name__
+        return ProviderError("google", None, f"connection failed ({name})", retryable=True)
+    return None
+
+
+def _rfc3339(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat()
+
+
+class GoogleProvider:
+    """Google Workspace calendars, agenda docs and free/busy for the people it hosts."""
+
+    name: ProviderName = "google"
+
+    def __init__(
+        self,
+        service_account_info: Mapping[str, Any] | str | os.PathLike[str],
+        api_endpoint: str | None,
+        *,
+        ca_certs: str | None = None,
+        service_account_email: str | None = None,
+        opt_out_keyword: str = "#no-syncer",
+        log: Any = None,
+        scopes: Sequence[str] = SCOPES,
+        max_attempts: int = 6,
+        base_delay: float = 0.2,
+        max_delay: float = 30.0,
+        sleep: Any = None,
+        timeout: float = 60.0,
+    ) -> None:
+        if isinstance(service_account_info, Mapping):
+            base = service_account.Credentials.from_service_account_info(
+                dict(service_account_info), scopes=list(scopes)
+            )
+        else:
+            base = service_account.Credentials.from_service_account_file(
+                str(Path(service_account_info)), scopes=list(scopes)
+            )
+        self._base_credentials = base
+        # syncer's own account, which the engine folds like a room when detecting 1:1s.
+        self.service_account_email = (service_account_email or base.service_account_email).lower()
+        self._endpoint = api_endpoint.rstrip("/") + "/" if api_endpoint else None
+        self._ca_certs = ca_certs
+        self._timeout = timeout
+        self.opt_out_keyword = opt_out_keyword
+        self._log = log if log is not None else structlog.get_logger("syncer.providers.google")
+        self._retry: dict[str, Any] = {
+            "max_attempts": max_attempts,
+            "base_delay": base_delay,
+            "max_delay": max_delay,
+        }
+        if sleep is not None:
+            self._retry["sleep"] = sleep
+        self._credentials: dict[str, service_account.Credentials] = {}
+        self._services: dict[tuple[str, str], Any] = {}
+        self.calls = 0  # HTTP attempts made, retries included (benchmarks and tests read it)
+
+    # ----------------------------------------------------------------------------------------
+    # Plumbing
+
+    def _service(self, person: str, api: str) -> Any:
+        key = (person.lower(), api)
+        if key not in self._services:
+            creds = self._credentials.get(key[0])
+            if creds is None:
+                creds = self._base_credentials.with_subject(key[0])
+                self._credentials[key[0]] = creds
+            http = google_auth_httplib2.AuthorizedHttp(
+                creds, http=httplib2.Http(ca_certs=self._ca_certs, timeout=self._timeout)
+            )
+            options = {"api_endpoint": self._endpoint} if self._endpoint else None
+            self._services[key] = build(
+                api,
+                _APIS[api],
+                http=http,
+                client_options=options,
+                static_discovery=True,
+                cache_discovery=False,
+            )
+        return self._services[key]
+
+    def _execute(self, request: Any, *, cursor_call: bool = False) -> Any:
+        def attempt() -> Any:
+            self.calls += 1
+            return request.execute()
+
+        return call_with_retry(
+            attempt,
+            provider="google",
+            classify=partial(classify_google_error, cursor_call=cursor_call),
+            on_retry=self._log_retry,
+            **self._retry,
+        )
+
+    def _log_retry(self, error: ProviderError, attempt: int, delay: float) -> None:
+        self._log.info(
+            "provider.retry",
+            provider="google",
+            status=error.status,
+            reason=error.reason,
+            attempt=attempt,
+            delay=round(delay, 3),
+        )
+
+    def _events(self, calendar: str) -> Any:
+        return self._service(calendar, "calendar").events()
+
+    def _list_all(self, calendar: str, params: dict[str, Any], *, cursor_call: bool = False):
+        """Every page of an events.list; returns (items, last page)."""
+        items: list[Any] = []
+        page_token: str | None = None
+        while True:
+            extra = {"pageToken": page_token} if page_token else {}
+            page = self._execute(
+                self._events(calendar).list(**params, **extra), cursor_call=cursor_call
+            )
+            items.extend(page.get("items") or [])
+            page_token = page.get("nextPageToken")
+            if not page_token:
+                return items, page
+
+    # ----------------------------------------------------------------------------------------
+    # Calendar
+
+    def pull(self, calendar: str, cursor: str | None) -> PullResult:
+        before = self.calls
+        params: dict[str, Any] = {
+            "calendarId": calendar,
+            "singleEvents": False,
+            "showDeleted": False,
+            "maxResults": 2500,
+        }
+        if cursor is not None:
+            params["syncToken"] = cursor
+        items, last = self._list_all(calendar, params, cursor_call=cursor is not None)
+        zone = zone_of(last.get("timeZone"), "UTC")
+        changes: list[Change] = []
+        skipped = 0
+        for item in items:
+            try:
+                changes.append(
+                    parse_event(
+                        item,
+                        calendar=calendar,
+                        default_zone=zone,
+                        opt_out_keyword=self.opt_out_keyword,
+                    )
+                )
+            except MalformedItem as exc:
+                skipped += 1
+                event_id = item.get("id") if isinstance(item, Mapping) else None
+                self._log.warning(
+                    "pull.item_skipped", calendar=calendar, event_id=event_id, reason=str(exc)
+                )
+        token = last.get("nextSyncToken")
+        if not token:
+            raise ProviderError("google", None, "events.list ended without a nextSyncToken")
+        full = cursor is None
+        return PullResult(
+            calendar=calendar,
+            changes=attach_overrides(changes) if full else tuple(changes),
+            cursor=str(token),
+            full=full,
+            skipped=skipped,
+            calls=self.calls - before,
+        )
+
+    def read_event(self, calendar: str, event_id: str) -> EventBody:
+        item = self._execute(self._events(calendar).get(calendarId=calendar, eventId=event_id))
+        return parse_event_body(item, calendar)
+
+    def _patch(self, calendar: str, event_id: str, etag: str, body: dict[str, Any], **kw: Any):
+        request = self._events(calendar).patch(
+            calendarId=calendar, eventId=event_id, body=body, sendUpdates="none", **kw
+        )
+        request.headers["If-Match"] = etag
+        return parse_event_body(self._execute(request), calendar)
+
+    def write_event(
+        self,
+        calendar: str,
+        event_id: str,
+        *,
+        etag: str,
+        body: str | None,
+        markers: Mapping[str, str | None],
+    ) -> EventBody:
+        patch: dict[str, Any] = {}
+        if body is not None:
+            patch["description"] = body
+        if markers:
+            patch["extendedProperties"] = {"private": dict(markers)}
+        if not patch:
+            current = self.read_event(calendar, event_id)
+            if current.etag != etag:
+                raise Conflict("google", 412, "event changed since read", reason="conditionNotMet")
+            return current
+        return self._patch(calendar, event_id, etag, patch)
+
+    def attach_doc(self, calendar: str, event_id: str, doc: DocRef, etag: str) -> EventBody:
+        """Add the doc to the event's attachments (keeping the others) and set the agenda marker.
+
+        Nothing is written when both are already there."""
+        item = self._execute(self._events(calendar).get(calendarId=calendar, eventId=event_id))
+        current = parse_event_body(item, calendar)
+        if current.etag != etag:
+            raise Conflict("google", 412, "event changed since read", reason="conditionNotMet")
+        attached = doc.id in current.attachments
+        if attached and current.markers.get(MARKER_AGENDA) == doc.id:
+            return current
+        attachments = [dict(a) for a in item.get("attachments") or []]
+        if not attached:
+            attachments.append(
+                {"fileUrl": doc.url, "fileId": doc.id, "title": doc.title, "mimeType": DOC_MIME}
+            )
+        patch = {
+            "attachments": attachments,
+            "extendedProperties": {"private": {MARKER_AGENDA: doc.id}},
+        }
+        return self._patch(calendar, event_id, etag, patch, supportsAttachments=True)
+
+    def free_busy(
+        self, emails: Sequence[str], start: datetime, end: datetime
+    ) -> dict[str, list[BusyInterval]]:
+        """One freebusy.query for everyone. A person whose calendar Google could not read
+        raises `ProviderError` (reason `freeBusy:<reason>`) rather than looking free: a slot
+        proposed over someone's unknown busy time is worse than no proposal."""
+        if not emails:
+            return {}
+        body = {
+            "timeMin": _rfc3339(start),
+            "timeMax": _rfc3339(end),
+            "timeZone": "UTC",
+            "items": [{"id": e} for e in emails],
+        }
+        payload = self._execute(self._service(emails[0], "calendar").freebusy().query(body=body))
+        busy, errors = parse_free_busy(payload, emails)
+        if errors:
+            for email, reason in errors.items():
+                self._log.warning("free_busy.calendar_error", calendar=email, reason=reason)
+            reasons = sorted(set(errors.values()))
+            raise ProviderError(
+                "google",
+                None,
+                f"free/busy unavailable for {len(errors)} calendar(s)",
+                retryable=any(r in ("backendError", "internalError") for r in reasons),
+                reason="freeBusy:" + ",".join(reasons),
+            )
+        return busy
+
+    # ----------------------------------------------------------------------------------------
+    # Agenda documents (Drive + Docs)
+
+    def find_doc(self, owner: str, pair_key: str) -> DocRef | None:
+        """The pair's doc, found by its `syncer_pair` app property; the oldest if several."""
+        value = pair_key.replace("\\", "\\\\").replace("'", "\\'")
+        query = (
+            f"appProperties has {{ key='{MARKER_PAIR}' and value='{value}' }} and trashed = false"
+        )
+        files = self._service(owner, "drive").files()
+        answer = self._execute(
+            files.list(q=query, spaces="drive", fields="files(id,name,webViewLink,createdTime)")
+        )
+        found = sorted(answer.get("files") or [], key=lambda f: (f.get("createdTime", ""), f["id"]))
+        return self._doc_ref(found[0], owner) if found else None
+
+    @staticmethod
+    def _doc_ref(file: Mapping[str, Any], owner: str) -> DocRef:
+        url = file.get("webViewLink") or f"https://docs.google.com/document/d/{file['id']}/edit"
+        return DocRef(
+            id=str(file["id"]), url=url, owner=owner, provider="google", title=file.get("name", "")
+        )
+
+    def create_doc(
+        self, owner: str, pair_key: str, title: str, text: str, share_with: Sequence[str]
+    ) -> DocRef:
+        """Create the doc as `owner`, write `text`, share it (no notification mail).
+
+        Looks for the pair's doc first, so a job re-run after a crash never makes a second one."""
+        existing = self.find_doc(owner, pair_key)
+        if existing is not None:
+            return existing
+        meta = {"name": title, "mimeType": DOC_MIME, "appProperties": {MARKER_PAIR: pair_key}}
+        drive = self._service(owner, "drive")
+        file = self._execute(drive.files().create(body=meta, fields="id,name,webViewLink"))
+        doc = self._doc_ref(file, owner)
+        if text:
+            request = {"insertText": {"text": text, "endOfSegmentLocation": {}}}
+            self._execute(
+                self._service(owner, "docs")
+                .documents()
+                .batchUpdate(documentId=doc.id, body={"requests": [request]})
+            )
+        for email in share_with:
+            if email.lower() == owner.lower():
+                continue
+            permission = {"role": "writer", "type": "user", "emailAddress": email}
+            self._execute(
+                drive.permissions().create(
+                    fileId=doc.id, body=permission, sendNotificationEmail=False
+                )
+            )
+        return doc
+
+    def read_doc(self, doc: DocRef) -> DocText:
+        document = self._execute(
+            self._service(doc.owner, "docs").documents().get(documentId=doc.id)
+        )
+        return DocText(text=document_text(document), revision=str(document.get("revisionId", "")))
+
+    def append_doc(self, doc: DocRef, text: str, revision: str) -> None:
+        body = {
+            "requests": [{"insertText": {"text": text, "endOfSegmentLocation": {}}}],
+            "writeControl": {"requiredRevisionId": revision},
+        }
+        request = (
+            self._service(doc.owner, "docs").documents().batchUpdate(documentId=doc.id, body=body)
+        )
+        try:
+            self._execute(request)
+        except ProviderError as err:
+            # Docs refuses a stale requiredRevisionId with 400 (FAILED_PRECONDITION in status).
+            if err.status in (400, 409) and "revision" in (err.message + str(err.reason)).lower():
+                raise Conflict("google", err.status, err.message, reason=err.reason) from err
+            raise
+
+    # ----------------------------------------------------------------------------------------
+    # Holds
+
+    def create_hold(
+        self,
+        calendar: str,
+        start: datetime,
+        end: datetime,
+        title: str,
+        body: str,
+        markers: Mapping[str, str],
+    ) -> HoldRef:
+        """A tentative, busy-showing event on the person's own calendar, without attendees
+        (so no invitation exists to send). Returns the existing hold for the same pair, slot and
+        proposal when there is one, so a re-run does not double it."""
+        if MARKER_PAIR not in markers or MARKER_HOLD not in markers:
+            raise ValueError(f"a hold needs the {MARKER_PAIR} and {MARKER_HOLD} markers")
+        proposal_for = parse_instant(markers[MARKER_HOLD]).astimezone(UTC)
+        for hold in self.find_holds(calendar, markers[MARKER_PAIR]):
+            same_slot = (hold.start, hold.end) == (start.astimezone(UTC), end.astimezone(UTC))
+            if same_slot and hold.proposal_for == proposal_for:
+                return hold
+        event = {
+            "summary": title,
+            "description": body,
+            "start": {"dateTime": _rfc3339(start), "timeZone": "UTC"},
+            "end": {"dateTime": _rfc3339(end), "timeZone": "UTC"},
+            "status": "tentative",
+            "transparency": "opaque",
+            "extendedProperties": {"private": dict(markers)},
+        }
+        created = self._execute(
+            self._events(calendar).insert(calendarId=calendar, body=event, sendUpdates="none")
+        )
+        hold = parse_hold(created, calendar)
+        if hold is None:
+            raise ProviderError("google", None, "created hold came back without its markers")
+        return hold
+
+    def find_holds(self, calendar: str, pair_key: str) -> list[HoldRef]:
+        params = {
+            "calendarId": calendar,
+            "privateExtendedProperty": f"{MARKER_PAIR}={pair_key}",
+            "singleEvents": False,
+            "showDeleted": False,
+            "maxResults": 2500,
+        }
+        items, _ = self._list_all(calendar, params)
+        holds = (parse_hold(item, calendar) for item in items)
+        return sorted(
+            (h for h in holds if h is not None and h.pair_key == pair_key),
+            key=lambda h: (h.start, h.event_id),
+        )
+
+    def delete_event(self, calendar: str, event_id: str) -> None:
+        """Delete without notifying anyone; an event already gone counts as deleted."""
+        request = self._events(calendar).delete(
+            calendarId=calendar, eventId=event_id, sendUpdates="none"
+        )
+        try:
+            self._execute(request)
+        except NotFound:
+            self._log.info("delete.already_gone", calendar=calendar, event_id=event_id)
+
+
+__all__ = ["DOC_MIME", "SCOPES", "GoogleProvider", "classify_google_error"]
