@@ -1,0 +1,222 @@
+"""What became of every expected occurrence of a pair's 1:1s, and whether the pair is overdue.
+
+A pair can have several series over time (one ended, a new one started); its history spans
+them all. Each expected occurrence becomes one `Outcome`:
+
+- held: it started (start <= now), was not cancelled, and neither person declined it; a moved
+  occurrence that happened counts (moved=True). The latest held start is `last_met`;
+- upcoming: it has not started and nobody cancelled or declined it;
+- cancelled: the organiser's side cancelled (deleted) that one occurrence;
+- declined: either person declined it (`declined_by`; when both did, the first of the pair);
+- deleted: the whole series was deleted. Occurrences before the deletion (`updated`, else now)
+  keep their own outcome; the first expected one after it becomes one `deleted` outcome and the
+  rest are not expected any more.
+
+A series that simply ended (its rule ran out) adds nothing after its end: the pair's gap grows
+until they meet again, which is what the overdue check is for. All-day series are never counted.
+Occurrences are deduplicated by (uid, original_start) and the past is capped at 400 days.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Literal, TypeAlias
+
+from syncer.core.detect import PairSeries
+from syncer.core.model import Occurrence, Outcome, Pair, Person, Policy
+from syncer.core.recurrence import expand
+
+PAST_CAP_DAYS = 400
+MISSED_KINDS = frozenset({"cancelled", "declined", "deleted"})
+PairStatus: TypeAlias = Literal["ok", "overdue", "missing", "no_history"]
+
+
+@dataclass(frozen=True)
+class PairHistory:
+    """A pair's outcomes (sorted by start) as of `now`, with the figures the report shows.
+
+    The counts span every outcome, the known future up to the horizon included (a decline
+    next week is already known); `streak_missed` and `last_met` look at the past only.
+    """
+
+    pair: Pair
+    now: datetime
+    outcomes: tuple[Outcome, ...]
+    horizon_days: int = 35
+
+    @property
+    def past(self) -> tuple[Outcome, ...]:
+        return tuple(o for o in self.outcomes if o.start <= self.now)
+
+    @property
+    def last_met(self) -> datetime | None:
+        held = [o.start for o in self.outcomes if o.kind == "held"]
+        return max(held) if held else None
+
+    @property
+    def days_since_met(self) -> int | None:
+        last = self.last_met
+        return None if last is None else (self.now - last).days
+
+    @property
+    def first_expected(self) -> datetime | None:
+        """The first occurrence the pair was expected to hold (for pairs that never met)."""
+        return min((o.original_start for o in self.outcomes), default=None)
+
+    def _count(self, kind: str) -> int:
+        return sum(1 for o in self.outcomes if o.kind == kind)
+
+    @property
+    def held(self) -> int:
+        return self._count("held")
+
+    @property
+    def cancelled(self) -> int:
+        return self._count("cancelled")
+
+    @property
+    def declined(self) -> int:
+        return self._count("declined")
+
+    @property
+    def deleted(self) -> int:
+        return self._count("deleted")
+
+    @property
+    def moved(self) -> int:
+        return sum(1 for o in self.outcomes if o.moved and o.kind in ("held", "upcoming"))
+
+    @property
+    def streak_missed(self) -> int:
+        """Consecutive past occurrences, latest first, that were not held."""
+        streak = 0
+        for o in reversed(self.past):
+            if o.kind == "held":
+                break
+            streak += 1
+        return streak
+
+    @property
+    def next_occurrence(self) -> Outcome | None:
+        return next((o for o in self.outcomes if o.kind == "upcoming"), None)
+
+    def recent_cancellations(self, now: datetime, days: int) -> list[Outcome]:
+        """Cancelled, declined or deleted occurrences from `days` ago up to the horizon."""
+        lo, hi = now - timedelta(days=days), now + timedelta(days=self.horizon_days)
+        return [o for o in self.outcomes if o.kind in MISSED_KINDS and lo <= o.original_start <= hi]
+
+
+def _classify(pair: Pair, occ: Occurrence, now: datetime) -> Outcome:
+    declined_by = next((p for p in pair.people if occ.response_of(p) == "declined"), None)
+    if occ.cancelled:
+        kind = "cancelled"
+    elif declined_by is not None:
+        kind = "declined"
+    elif occ.start <= now:
+        kind = "held"
+    else:
+        kind = "upcoming"
+    return Outcome(
+        series_uid=occ.series_uid,
+        original_start=occ.original_start,
+        start=occ.start,
+        end=occ.end,
+        kind=kind,  # type: ignore[arg-type]
+        moved=occ.moved,
+        declined_by=declined_by if kind == "declined" else None,
+        event_id=occ.event_id,
+    )
+
+
+def series_outcomes(
+    pair: Pair, ps: PairSeries, now: datetime, horizon_days: int = 35
+) -> list[Outcome]:
+    """The outcomes of one series of the pair, from its start (capped) to now + horizon."""
+    series = ps.merged
+    if series.all_day or series.event_type != "default":
+        return []
+    start = max(series.start, now - timedelta(days=PAST_CAP_DAYS))
+    end = now + timedelta(days=horizon_days)
+    # expand() yields nothing for a deleted series; we still want what it held before.
+    expandable = replace(series, cancelled=False) if series.cancelled else series
+    outcomes = [_classify(pair, occ, now) for occ in expand(expandable, start, end)]
+    if not ps.deleted:
+        return outcomes
+    deleted_at = ps.canonical.updated or now
+    kept = [o for o in outcomes if o.original_start < deleted_at]
+    after = [o for o in outcomes if o.original_start >= deleted_at]
+    if after:
+        first = min(after, key=lambda o: o.original_start)
+        kept.append(
+            Outcome(
+                series_uid=first.series_uid,
+                original_start=first.original_start,
+                start=first.original_start,
+                end=first.original_start + (first.end - first.start),
+                kind="deleted",
+                event_id=first.event_id,
+            )
+        )
+    return kept
+
+
+def pair_history(
+    pair: Pair, series: Sequence[PairSeries], now: datetime, horizon_days: int = 35
+) -> PairHistory:
+    """Every expected occurrence of every series of `pair`, classified as of `now`."""
+    seen: dict[tuple[str, datetime], Outcome] = {}
+    for ps in sorted(series, key=lambda s: s.uid):
+        if ps.pair != pair:
+            continue
+        for o in series_outcomes(pair, ps, now, horizon_days):
+            seen.setdefault((o.series_uid, o.original_start), o)
+    outcomes = sorted(seen.values(), key=lambda o: (o.start, o.original_start, o.series_uid))
+    return PairHistory(pair=pair, now=now, outcomes=tuple(outcomes), horizon_days=horizon_days)
+
+
+def limit_days(pair_people: tuple[Person, Person], policy: Policy, now: datetime) -> int:
+    """How many days the pair may go without meeting.
+
+    The default is `max_gap_days`; a team override replaces it (the stricter of the two people's
+    teams when both have one); a new hire (started within `new_hire_days`, or starting soon)
+    on either side makes it at most `new_hire_max_gap_days`.
+    """
+    teams = [
+        policy.team_max_gap_days[p.team]
+        for p in pair_people
+        if p.team is not None and p.team in policy.team_max_gap_days
+    ]
+    limit = min(teams) if teams else policy.max_gap_days
+    today = now.date()
+    if any(
+        p.start_date is not None and (today - p.start_date).days <= policy.new_hire_days
+        for p in pair_people
+    ):
+        limit = min(limit, policy.new_hire_max_gap_days)
+    return limit
+
+
+def overdue_days(history: PairHistory) -> int | None:
+    """Days without meeting: since the last meeting, else since the first expected one."""
+    if history.days_since_met is not None:
+        return history.days_since_met
+    first = history.first_expected
+    if first is None or first > history.now:
+        return None
+    return (history.now - first).days
+
+
+def status(history: PairHistory, limit: int, has_series: bool) -> PairStatus:
+    """ok, overdue (more than `limit` days without meeting), missing (an expected pair with no
+    series at all) or no_history (a series, but no meeting yet and not yet overdue: a pair that
+    never met is overdue once its first expected occurrence is more than `limit` days ago)."""
+    if not has_series:
+        return "missing"
+    gap = overdue_days(history)
+    if gap is not None and gap > limit:
+        return "overdue"
+    if history.last_met is None:
+        return "no_history"
+    return "ok"
