@@ -79,12 +79,18 @@ def check_text(
             sections, template_problems = _template_file(template, base_dir, variables)
             line = source.lines.of(_TEMPLATE_PATH)
             problems += [
-                ConfigProblem("agenda.template", f"{template}: {p}", line)
+                ConfigProblem("agenda.template", f"{_inside(template, p)}: {p.message}", line)
                 for p in template_problems
             ]
             config._template_from_file = sections
     problems.sort(key=lambda p: p.line or 0)
     return (config, []) if not problems else (None, problems)
+
+
+def _inside(file: str, problem: ConfigProblem) -> str:
+    """Where in the template file: `agenda.yaml [1].heading (line 4)`."""
+    where = f"{file} {problem.path}" if problem.path else file
+    return f"{where} (line {problem.line})" if problem.line is not None else where
 
 
 def _template_file(

@@ -154,6 +154,7 @@ class GoogleProvider(Section):
     service_account_email: Email | None = Field(
         None, description="syncer's own account; folded out of attendee lists."
     )
+    ca_bundle: NonBlank | None = Field(None, description="Extra CA bundle (the sandbox's).")
 
 
 class MicrosoftProvider(Section):
