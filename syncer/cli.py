@@ -1,0 +1,125 @@
+"""`syncer ...`: a thin layer over the engine. Errors become one clear line and an exit code."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from syncer.errors import ConfigError, SyncerError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _clear_errors(fn: F) -> F:
+    """Turn every SyncerError into one line on stderr and its exit code: never a traceback."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except ConfigError as err:
+            click.echo(str(err), err=True)
+            sys.exit(err.exit_code)
+        except SyncerError as err:
+            click.echo(f"error: {err}", err=True)
+            sys.exit(err.exit_code)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group()
+@click.version_option(package_name="syncer")
+@click.option("--log-level", default="warning", show_default=True, help="debug, info, warning")
+@click.option("--log-json/--no-log-json", default=None, help="JSON logs (default: when not a TTY)")
+def cli(log_level: str, log_json: bool | None) -> None:
+    """syncer keeps an organisation's 1:1 meetings healthy."""
+    from syncer.logging import configure_logging
+
+    configure_logging(json=log_json, level=log_level)
+
+
+@cli.group()
+def config() -> None:
+    """Check the admin's config file."""
+
+
+@config.command("check")
+@click.argument("path", type=click.Path(path_type=Path))
+def config_check(path: Path) -> None:
+    """Print every problem in PATH with its key path and line; exit 0 when it is valid."""
+    from syncer.config import check_config
+
+    try:
+        cfg, problems = check_config(path)
+    except SyncerError as err:  # unreadable file and the like
+        click.echo(f"{path}: {err}", err=True)
+        sys.exit(2)
+    if problems or cfg is None:
+        for problem in problems:
+            click.echo(f"{path}: {problem}", err=True)
+        click.echo(f"{path}: {len(problems)} problem(s)", err=True)
+        sys.exit(2)
+    people = cfg.people_list()
+    providers = sorted({p.provider for p in people})
+    click.echo(
+        f"{path}: valid: org {cfg.org!r}, {len(people)} people "
+        f"({', '.join(providers) or 'none'}), mode {cfg.mode}"
+    )
+
+
+@cli.command()
+@click.option("-c", "--config", "config_path", required=True, type=click.Path(path_type=Path))
+@click.option("--once", is_flag=True, default=True, help="One pass over every calendar, then exit")
+@click.option("--dry-run", is_flag=True, help="Print the planned actions; write nothing")
+@_clear_errors
+def sync(config_path: Path, once: bool, dry_run: bool) -> None:
+    """Pull every calendar, find the 1:1s, plan and apply (or print, with --dry-run)."""
+    from syncer.config import load_config
+    from syncer.engine import open_engine
+
+    cfg = load_config(config_path)
+    with open_engine(cfg, dry_run=dry_run) as engine:
+        for line in engine.unavailable_providers():
+            click.echo(line, err=True)
+        summary = engine.sync_once()
+    if dry_run:
+        click.echo(f"dry run: {len(summary.planned)} action(s) planned, nothing written")
+        for line in summary.planned:
+            click.echo(f"  {line}")
+    click.echo(summary.describe())
+
+
+@cli.command()
+@click.option("-c", "--config", "config_path", required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv"]),
+    default="table",
+    show_default=True,
+)
+@click.option("--pair", nargs=2, default=None, help="Only this pair: two e-mail addresses")
+@_clear_errors
+def report(config_path: Path, fmt: str, pair: tuple[str, str] | None) -> None:
+    """The state of every pair from what the last sync stored (no provider calls)."""
+    from syncer.config import load_config
+    from syncer.engine import open_engine
+    from syncer.report import render_report
+
+    cfg = load_config(config_path)
+    with open_engine(cfg, dry_run=True) as engine:
+        data = engine.report(pair=pair)
+    click.echo(render_report(data, fmt), nl=False)
+
+
+def main() -> None:
+    cli(prog_name="syncer")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,179 @@
+"""The engine: the only place that sequences I/O. pull -> store -> plan -> apply -> report.
+
+`plan` is pure (syncer.core.plan); the engine gathers its inputs (snapshots from the store,
+free/busy from the providers), runs it, and hands the actions to the applier (or prints them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import structlog
+
+from syncer.config import SyncerConfig
+from syncer.core import agenda
+from syncer.core.model import Action, EnsureAgendaDoc, Person, ProviderName
+from syncer.core.plan import describe, plan
+from syncer.engine.apply import Applier, ApplyStats, WriteBudget
+from syncer.engine.providers import build_providers
+from syncer.engine.pull import PullStats, pull_calendar
+from syncer.engine.state import PairView, build_views, pair_reports, remember_proposals
+from syncer.errors import ProviderError, ProviderUnavailable
+from syncer.providers.base import Provider
+from syncer.redis_server import connect
+from syncer.report import build_report
+from syncer.store import Store
+
+
+@dataclass
+class SyncSummary:
+    calendars: int = 0
+    calendars_failed: int = 0
+    full_pulls: int = 0
+    series: int = 0
+    pairs: int = 0
+    overdue: int = 0
+    missing: int = 0
+    proposals: int = 0
+    skipped_items: int = 0
+    apply: ApplyStats = field(default_factory=ApplyStats)
+    planned: list[str] = field(default_factory=list)
+
+    def describe(self) -> str:
+        a = self.apply
+        return (
+            f"{self.calendars} calendars read ({self.full_pulls} in full"
+            f"{f', {self.calendars_failed} failed' if self.calendars_failed else ''}), "
+            f"{self.series} 1:1 series, {self.pairs} pairs, {a.writes} writes"
+            f"{f' ({a.deferred} deferred to the next run)' if a.deferred else ''}, "
+            f"{a.docs_created} agenda docs created, {self.proposals} proposals, "
+            f"{self.overdue} overdue, {self.missing} missing"
+        )
+
+
+class Engine:
+    def __init__(
+        self,
+        config: SyncerConfig,
+        store: Store,
+        providers: Mapping[ProviderName, Provider],
+        *,
+        dry_run: bool = False,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        unavailable: Mapping[str, str] | None = None,
+    ) -> None:
+        self.config = config
+        self.store = store
+        self.providers = dict(providers)
+        self.dry_run = dry_run or config.mode == "observe"
+        self.clock = clock
+        self._unavailable = dict(unavailable or {})
+        self.people: dict[str, Person] = {p.email: p for p in config.people_list()}
+        self.policy = config.policy()
+        self.rules = config.detection_rules()
+        self.template = agenda.template_from_config(config.agenda.template)
+        self.log = structlog.get_logger().bind(org=config.org)
+
+    # ---------------------------------------------------------------- providers
+
+    def unavailable_providers(self) -> list[str]:
+        return [f"provider {name} not available: {why}" for name, why in self._unavailable.items()]
+
+    def provider_of(self, email: str) -> Provider:
+        person = self.people.get(email.lower())
+        name = person.provider if person else None
+        if name is None or name not in self.providers:
+            raise ProviderUnavailable(f"no provider for {email}")
+        return self.providers[name]
+
+    def timezone_of(self, email: str) -> str:
+        person = self.people.get(email.lower())
+        return person.timezone if person else self.config.timezone
+
+    def calendars(self) -> list[str]:
+        """Every calendar syncer reads: people not opted out, on an available provider."""
+        return sorted(
+            p.email for p in self.people.values() if not p.opt_out and p.provider in self.providers
+        )
+
+    # ---------------------------------------------------------------- the pass
+
+    def pull_all(self, summary: SyncSummary) -> list[PullStats]:
+        opted_out = {p.email for p in self.people.values() if p.opt_out}
+        stats: list[PullStats] = []
+        for calendar in self.calendars():
+            try:
+                result = pull_calendar(self.provider_of(calendar), self.store, calendar, opted_out)
+            except ProviderError as err:
+                summary.calendars_failed += 1
+                self.log.warning("sync.calendar_failed", calendar=calendar, error=str(err))
+                continue
+            stats.append(result)
+            summary.calendars += 1
+            summary.full_pulls += int(result.full)
+            summary.skipped_items += result.skipped
+        return stats
+
+    def views(self, now: datetime) -> list[PairView]:
+        return build_views(self, now)
+
+    def plan_actions(self, now: datetime) -> tuple[list[PairView], list[Action]]:
+        views = self.views(now)
+        return views, plan([v.state for v in views], self.policy, now)
+
+    def sync_once(self) -> SyncSummary:
+        """One pass: pull every calendar, plan every pair, apply (or list, in a dry run)."""
+        summary = SyncSummary()
+        now = self.clock()
+        self.pull_all(summary)
+        applier = Applier(
+            store=self.store,
+            provider_of=self.provider_of,
+            timezone_of=self.timezone_of,
+            names={p.email: p.name or p.email for p in self.people.values()},
+            template=self.template,
+            budget=WriteBudget(self.config.limits.max_writes_per_run),
+            now=now,
+        )
+        views, actions = self.plan_actions(now)
+        if not self.dry_run and any(isinstance(a, EnsureAgendaDoc) for a in actions):
+            # Docs first: their links go into the blocks, so plan again once they exist.
+            for action in actions:
+                if isinstance(action, EnsureAgendaDoc):
+                    applier.apply(action)
+            views, actions = self.plan_actions(now)
+        for action in actions:
+            if self.dry_run:
+                summary.planned.append(describe(action))
+            elif not isinstance(action, EnsureAgendaDoc):
+                applier.apply(action)
+        summary.apply = applier.stats
+        summary.series = len({s.uid for v in views for s in v.series})
+        summary.pairs = len(views)
+        summary.overdue = sum(1 for v in views if v.status == "overdue")
+        summary.missing = sum(1 for v in views if v.status == "missing")
+        summary.proposals = sum(len(v.proposals) for v in views)
+        if not self.dry_run:
+            remember_proposals(self.store, views)
+        self.log.info("sync.done", **{k: v for k, v in vars(summary).items() if isinstance(v, int)})
+        return summary
+
+    def report(self, pair: tuple[str, str] | None = None) -> dict[str, Any]:
+        now = self.clock()
+        reports = pair_reports(self, now, only=pair)
+        return build_report(reports, now, self.policy.lookback_days)
+
+
+@contextmanager
+def open_engine(config: SyncerConfig, *, dry_run: bool = False) -> Iterator[Engine]:
+    redis = connect(config.redis_url)
+    store = Store(redis, config.org)
+    providers, unavailable = build_providers(config)
+    try:
+        yield Engine(config, store, providers, dry_run=dry_run, unavailable=unavailable)
+    finally:
+        redis.close()

@@ -1,0 +1,304 @@
+"""Apply planned actions through the providers: idempotent, safe to retry, never clobbering.
+
+Every write is a read-modify-write with If-Match: on a 412 the event is read again, the managed
+block merged into the person's latest text, and the write tried again (bounded). Markers left in
+the calendar (block hash, agenda doc id, hold) make a repeated action a no-op even when Redis
+was wiped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import structlog
+
+from syncer.core import agenda, blocks
+from syncer.core.model import (
+    Action,
+    AppendAgendaSection,
+    AttachAgenda,
+    CreateHold,
+    EnsureAgendaDoc,
+    Pair,
+    WithdrawHold,
+    WriteBlock,
+)
+from syncer.errors import Conflict, NotFound, ProviderError
+from syncer.providers.base import (
+    MARKER_AGENDA,
+    MARKER_BLOCK,
+    MARKER_HOLD,
+    MARKER_PAIR,
+    DocRef,
+    Provider,
+)
+from syncer.store import Store
+
+MAX_CONFLICT_RETRIES = 5
+
+
+@dataclass
+class ApplyStats:
+    writes: int = 0
+    skipped: int = 0
+    deferred: int = 0
+    conflicts: int = 0
+    failed: int = 0
+    docs_created: int = 0
+    holds_created: int = 0
+    by_kind: dict[str, int] = field(default_factory=dict)
+
+
+class WriteBudget:
+    """limits.max_writes_per_run: what is over the cap waits for the next run."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.used = 0
+
+    def take(self) -> bool:
+        if self.used >= self.limit:
+            return False
+        self.used += 1
+        return True
+
+
+@dataclass
+class Applier:
+    store: Store
+    provider_of: Callable[[str], Provider]  # calendar/person e-mail -> its provider
+    timezone_of: Callable[[str], str]
+    names: Mapping[str, str]
+    template: agenda.Template
+    budget: WriteBudget
+    now: datetime
+    stats: ApplyStats = field(default_factory=ApplyStats)
+
+    def apply(self, action: Action) -> None:
+        log = structlog.get_logger().bind(pair=action.pair.key, action=action.kind)
+        try:
+            wrote = self._dispatch(action)
+        except ProviderError as err:
+            self.stats.failed += 1
+            log.warning(
+                "apply.failed", status=err.status, reason=err.reason, retryable=err.retryable
+            )
+            return
+        if wrote is None:
+            self.stats.deferred += 1
+            log.info("apply.deferred", limit=self.budget.limit)
+        elif wrote:
+            self.stats.writes += 1
+            self.stats.by_kind[action.kind] = self.stats.by_kind.get(action.kind, 0) + 1
+        else:
+            self.stats.skipped += 1
+
+    # Each handler returns True (wrote), False (nothing to do) or None (over the write budget).
+    def _dispatch(self, action: Action) -> bool | None:
+        if isinstance(action, EnsureAgendaDoc):
+            return self._ensure_doc(action)
+        if isinstance(action, AttachAgenda):
+            return self._attach(action)
+        if isinstance(action, AppendAgendaSection):
+            return self._append_section(action)
+        if isinstance(action, WriteBlock):
+            return self._write_block(action)
+        if isinstance(action, CreateHold):
+            return self._create_hold(action)
+        return self._withdraw_hold(action)
+
+    def _audit(self, action: Action, calendar: str, event_id: str, **extra: str | None) -> None:
+        entry: dict[str, str | None] = {
+            "action": action.kind,
+            "pair": action.pair.key,
+            "calendar": calendar,
+            "event_id": event_id,
+            "result": "ok",
+        }
+        entry.update(extra)
+        self.store.audit(entry)
+
+    def doc_of(self, pair: Pair) -> DocRef | None:
+        stored = self.store.get_doc(pair.key)
+        if stored is None:
+            return None
+        return DocRef(
+            id=stored["id"],
+            url=stored["url"],
+            owner=stored["owner"],
+            provider=stored["provider"],
+            title=stored.get("title", ""),
+        )
+
+    def _ensure_doc(self, action: EnsureAgendaDoc) -> bool | None:
+        """Find the pair's doc by its marker, else create it: never two docs for one pair."""
+        provider = self.provider_of(action.owner)
+        doc = provider.find_doc(action.owner, action.pair.key)
+        created = False
+        if doc is None:
+            if not self.budget.take():
+                return None
+            names = tuple(self.names.get(p, p) for p in action.pair.people)
+            others = [p for p in action.pair.people if p != action.owner]
+            header = agenda.doc_header((names[0], names[1]))
+            doc = provider.create_doc(action.owner, action.pair.key, action.title, header, others)
+            self.stats.docs_created += 1
+            created = True
+            self._audit(action, action.owner, doc.id, doc=doc.id)
+        self.store.put_doc(
+            action.pair.key,
+            {
+                "id": doc.id,
+                "url": doc.url,
+                "owner": doc.owner,
+                "provider": doc.provider,
+                "title": doc.title,
+            },
+        )
+        return created
+
+    def _attach(self, action: AttachAgenda) -> bool | None:
+        doc = self.doc_of(action.pair)
+        if doc is None:
+            return False
+        provider = self.provider_of(action.calendar)
+        for _ in range(MAX_CONFLICT_RETRIES):
+            event = provider.read_event(action.calendar, action.event_id)
+            if event.markers.get(MARKER_AGENDA) == doc.id and (
+                provider.name != "google" or doc.id in event.attachments
+            ):
+                return False
+            if not self.budget.take():
+                return None
+            try:
+                provider.attach_doc(action.calendar, action.event_id, doc, event.etag)
+            except Conflict:
+                self.stats.conflicts += 1
+                self.budget.used -= 1
+                continue
+            self._audit(action, action.calendar, action.event_id, doc=doc.id)
+            return True
+        raise Conflict(provider.name, 412, "gave up after repeated conflicts", retryable=True)
+
+    def _write_block(self, action: WriteBlock) -> bool | None:
+        provider = self.provider_of(action.calendar)
+        tz = self.timezone_of(action.calendar)
+        for _ in range(MAX_CONFLICT_RETRIES):
+            event = provider.read_event(action.calendar, action.event_id)
+            block = blocks.render(action.content, tz, event.body_type, self.names)
+            body = blocks.merge(event.body, block, event.body_type)
+            marker = action.content_hash if block else None
+            if body == event.body and event.markers.get(MARKER_BLOCK) == marker:
+                return False
+            if not self.budget.take():
+                return None
+            before = blocks.current_block(event.body, event.body_type)
+            try:
+                provider.write_event(
+                    action.calendar,
+                    action.event_id,
+                    etag=event.etag,
+                    body=body if body != event.body else None,
+                    markers={MARKER_BLOCK: marker},
+                )
+            except Conflict:
+                # Someone edited the event since we read it: read their text again and re-merge.
+                self.stats.conflicts += 1
+                self.budget.used -= 1
+                continue
+            self._audit(
+                action,
+                action.calendar,
+                action.event_id,
+                hash_before=blocks.block_hash(before) if before else None,
+                hash_after=marker,
+            )
+            return True
+        raise Conflict(provider.name, 412, "gave up after repeated conflicts", retryable=True)
+
+    def _append_section(self, action: AppendAgendaSection) -> bool | None:
+        doc = self.doc_of(action.pair)
+        if doc is None:
+            return False
+        provider = self.provider_of(doc.owner)
+        for _ in range(MAX_CONFLICT_RETRIES):
+            current = provider.read_doc(doc)
+            section = agenda.next_section(current.text, self.template, action.day)
+            if section is None:
+                self._remember_section(action)
+                return False
+            if not self.budget.take():
+                return None
+            try:
+                provider.append_doc(doc, section, current.revision)
+            except Conflict:
+                self.stats.conflicts += 1
+                self.budget.used -= 1
+                continue
+            self._audit(action, doc.owner, doc.id, day=action.day.isoformat())
+            self._remember_section(action)
+            return True
+        raise Conflict(provider.name, 412, "gave up after repeated conflicts", retryable=True)
+
+    def _remember_section(self, action: AppendAgendaSection) -> None:
+        stored = self.store.get_doc(action.pair.key)
+        if stored is not None:
+            last = stored.get("last_section")
+            if last is None or last < action.day.isoformat():
+                self.store.put_doc(
+                    action.pair.key, {**stored, "last_section": action.day.isoformat()}
+                )
+
+    def _create_hold(self, action: CreateHold) -> bool | None:
+        provider = self.provider_of(action.calendar)
+        for hold in provider.find_holds(action.calendar, action.pair.key):
+            if hold.proposal_for == action.proposal_for and hold.start == action.start:
+                return False
+        if not self.budget.take():
+            return None
+        hold = provider.create_hold(
+            action.calendar,
+            action.start,
+            action.end,
+            action.title,
+            "",
+            {MARKER_PAIR: action.pair.key, MARKER_HOLD: action.proposal_for.isoformat()},
+        )
+        self.stats.holds_created += 1
+        self._remember_hold(action.pair, hold.__dict__ if hold else None, drop=None)
+        self._audit(action, action.calendar, hold.event_id)
+        return True
+
+    def _withdraw_hold(self, action: WithdrawHold) -> bool | None:
+        provider = self.provider_of(action.calendar)
+        if not self.budget.take():
+            return None
+        try:
+            provider.delete_event(action.calendar, action.event_id)
+        except NotFound:
+            self.budget.used -= 1
+            self._remember_hold(action.pair, None, drop=action.event_id)
+            return False
+        self._remember_hold(action.pair, None, drop=action.event_id)
+        self._audit(action, action.calendar, action.event_id)
+        return True
+
+    def _remember_hold(
+        self, pair: Pair, hold: Mapping[str, object] | None, drop: str | None
+    ) -> None:
+        state = self.store.get_pair_state(pair.key) or {}
+        holds = [h for h in state.get("holds", []) if h.get("event_id") != drop]
+        if hold is not None:
+            holds.append(
+                {
+                    "calendar": hold["calendar"],
+                    "event_id": hold["event_id"],
+                    "start": hold["start"].isoformat(),  # type: ignore[attr-defined]
+                    "end": hold["end"].isoformat(),  # type: ignore[attr-defined]
+                    "proposal_for": hold["proposal_for"].isoformat(),  # type: ignore[attr-defined]
+                }
+            )
+        state["holds"] = holds
+        self.store.put_pair_state(pair.key, state)

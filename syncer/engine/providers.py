@@ -1,0 +1,54 @@
+"""Providers from the config: which vendors this org uses and how to reach them."""
+
+from __future__ import annotations
+
+from syncer.config import SyncerConfig
+from syncer.core.model import ProviderName
+from syncer.errors import SyncerError
+from syncer.providers.base import Provider
+
+
+def build_providers(config: SyncerConfig) -> tuple[dict[ProviderName, Provider], dict[str, str]]:
+    """The providers the config's people need; the second value says why any is unavailable."""
+    needed = {p.provider for p in config.people_list()}
+    providers: dict[ProviderName, Provider] = {}
+    unavailable: dict[str, str] = {}
+    if "google" in needed:
+        try:
+            providers["google"] = _google(config)
+        except (ImportError, SyncerError, OSError, ValueError) as err:
+            unavailable["google"] = str(err)
+    if "microsoft" in needed:
+        try:
+            providers["microsoft"] = _microsoft(config)
+        except (ImportError, SyncerError, OSError, ValueError) as err:
+            unavailable["microsoft"] = str(err)
+    return providers, unavailable
+
+
+def _google(config: SyncerConfig) -> Provider:
+    from syncer.providers.google import GoogleProvider
+
+    section = config.providers.google
+    if section is None:
+        raise SyncerError("no providers.google section in the config")
+    rules = config.detection_rules()
+    return GoogleProvider(
+        str(section.service_account_file),
+        section.api_endpoint,
+        ca_certs=str(section.ca_bundle) if getattr(section, "ca_bundle", None) else None,
+        service_account_email=section.service_account_email,
+        opt_out_keyword=config.policy().opt_out_keyword,
+        log_context={"org": config.org, "known": len(rules.domains)},
+    )
+
+
+def _microsoft(config: SyncerConfig) -> Provider:
+    try:
+        from syncer.providers.microsoft import MicrosoftProvider  # type: ignore[import-not-found]
+    except ImportError as err:
+        raise SyncerError("the Microsoft 365 provider is not part of this build yet") from err
+    section = config.providers.microsoft
+    if section is None:
+        raise SyncerError("no providers.microsoft section in the config")
+    return MicrosoftProvider(section)  # type: ignore[no-any-return]

@@ -1,0 +1,78 @@
+"""Pull one calendar: provider -> changes -> this calendar's snapshot in the store.
+
+Privacy by construction: only series that could be 1:1s are kept in detail; everything else a
+pull brings is dropped here, before anything reaches Redis.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+
+import structlog
+
+from syncer.core.model import Series
+from syncer.core.snapshot import apply_changes
+from syncer.errors import CursorExpired
+from syncer.providers.base import Provider, PullResult
+from syncer.store import Store
+
+
+@dataclass(frozen=True)
+class PullStats:
+    calendar: str
+    full: bool
+    changed: int
+    kept: int
+    skipped: int
+    resynced: bool = False
+
+
+def worth_keeping(series: Series, opted_out: Collection[str]) -> bool:
+    """Could this series be a 1:1? Only those are stored in detail (the rest is not kept).
+
+    A cheap superset of core.detect's rules: recurring, a meeting (not all-day, not an
+    out-of-office or focus-time entry, not private), few people, nobody opted out.
+    """
+    if series.recurrence is None or series.all_day or series.private:
+        return False
+    if series.event_type != "default" or series.opt_out_keyword:
+        return False
+    humans = {a.email for a in series.attendees if not a.resource} | {series.organizer}
+    if humans & set(opted_out):
+        return False
+    return len(humans) <= 4
+
+
+def pull_calendar(
+    provider: Provider, store: Store, calendar: str, opted_out: Collection[str]
+) -> PullStats:
+    log = structlog.get_logger().bind(calendar=calendar, provider=provider.name)
+    cursor = store.get_cursor(calendar)
+    resynced = False
+    try:
+        result: PullResult = provider.pull(calendar, cursor)
+    except CursorExpired:
+        log.info("sync.cursor_expired")
+        store.clear_calendar(calendar)
+        result = provider.pull(calendar, None)
+        resynced = True
+    snapshot = {s.event_id: s for s in store.series_of(calendar)}
+    merged, changed = apply_changes(snapshot, result.changes, full=result.full)
+    kept = 0
+    for event_id in sorted(changed | set(snapshot) if result.full else changed):
+        series = merged.get(event_id)
+        if series is not None and worth_keeping(series, opted_out):
+            store.put_series(calendar, series)
+            kept += 1
+        elif event_id in snapshot:
+            store.delete_series(calendar, event_id)
+    store.set_cursor(calendar, result.cursor)
+    log.info(
+        "sync.calendar_pulled",
+        full=result.full,
+        changes=len(result.changes),
+        kept=kept,
+        skipped=result.skipped,
+    )
+    return PullStats(calendar, result.full, len(changed), kept, result.skipped, resynced)

@@ -1,0 +1,188 @@
+"""Gathering what `plan` needs for every pair: series from the store, people from the config,
+the agenda doc and holds syncer knows of, and free/busy time where proposals are due."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+import structlog
+
+from syncer.core.detect import PairSeries, expected_pairs, find_pairs
+from syncer.core.history import PairStatus, limit_days, pair_history, status
+from syncer.core.model import BusyInterval, Pair, Person
+from syncer.core.plan import (
+    AgendaRef,
+    HoldRef,
+    PairState,
+    external_person,
+    needs_free_busy,
+    proposals_for,
+)
+from syncer.errors import ProviderError
+from syncer.report import PairReport
+from syncer.store import Store
+
+if TYPE_CHECKING:
+    from syncer.engine import Engine
+
+
+@dataclass(frozen=True)
+class PairView:
+    pair: Pair
+    state: PairState
+    status: PairStatus
+    limit_days: int
+    proposals: dict[datetime, tuple[datetime, ...]]
+
+    @property
+    def series(self) -> tuple[Any, ...]:
+        return tuple(ps.canonical for ps in self.state.series)
+
+
+def _agenda_ref(stored: dict[str, Any] | None) -> AgendaRef | None:
+    if not stored:
+        return None
+    last = stored.get("last_section")
+    return AgendaRef(
+        doc_id=stored["id"],
+        url=stored["url"],
+        last_section=date.fromisoformat(last) if last else None,
+    )
+
+
+def _holds(stored: dict[str, Any] | None) -> tuple[HoldRef, ...]:
+    if not stored:
+        return ()
+    return tuple(
+        HoldRef(
+            calendar=h["calendar"],
+            event_id=h["event_id"],
+            start=datetime.fromisoformat(h["start"]),
+            end=datetime.fromisoformat(h["end"]),
+            proposal_for=datetime.fromisoformat(h["proposal_for"]),
+        )
+        for h in stored.get("holds", [])
+    )
+
+
+def _in_pilot(email: str, pilot: Sequence[str]) -> bool:
+    if not pilot:
+        return True
+    domain = email.rsplit("@", 1)[-1]
+    return any(entry.lower() in (email, domain) for entry in pilot)
+
+
+def _busy(
+    engine: Engine, people: Sequence[Person], start: datetime, end: datetime
+) -> list[BusyInterval]:
+    """Busy time of both people, one call per provider (both people in one call when they
+    share a provider). A person syncer cannot ask about (external) adds nothing."""
+    by_provider: dict[str, list[str]] = defaultdict(list)
+    for p in people:
+        if p.email in engine.people and p.provider in engine.providers:
+            by_provider[p.provider].append(p.email)
+    busy: list[BusyInterval] = []
+    for name, emails in sorted(by_provider.items()):
+        answer = engine.providers[name].free_busy(emails, start, end)  # type: ignore[index]
+        for intervals in answer.values():
+            busy.extend(intervals)
+    return sorted(busy)
+
+
+def build_views(engine: Engine, now: datetime, *, fetch_busy: bool = True) -> list[PairView]:
+    log = structlog.get_logger().bind(org=engine.config.org)
+    people = engine.people
+    pilot = list(engine.config.pilot or [])
+    found = find_pairs(engine.store.all_series(), people, engine.rules)
+    by_pair: dict[Pair, list[PairSeries]] = defaultdict(list)
+    for ps in found:
+        by_pair[ps.pair].append(ps)
+    expected = expected_pairs(people.values())
+    views: list[PairView] = []
+    for pair in sorted(set(by_pair) | expected):
+        series = tuple(by_pair.get(pair, ()))
+        known = [people[e] for e in pair.people if e in people]
+        if not known:
+            continue
+        duo = tuple(people.get(e) or external_person(e, known[0]) for e in pair.people)
+        writable = frozenset(
+            e
+            for e in pair.people
+            if e in people
+            and not people[e].opt_out
+            and people[e].provider in engine.providers
+            and _in_pilot(e, pilot)
+            and all(_in_pilot(x, pilot) for x in pair.people)
+        )
+        history = pair_history(pair, series, now)
+        stored = engine.store.get_pair_state(pair.key)
+        state = PairState(
+            pair=pair,
+            people=(duo[0], duo[1]),
+            series=series,
+            history=history,
+            agenda=_agenda_ref(engine.store.get_doc(pair.key)),
+            holds=_holds(stored),
+            writable=writable,
+        )
+        window = needs_free_busy(state, engine.policy, now) if fetch_busy else None
+        if window is not None:
+            try:
+                state = replace(state, busy=tuple(_busy(engine, state.people, *window)))
+            except ProviderError as err:
+                log.warning("plan.free_busy_failed", pair=pair.key, error=str(err))
+        limit = limit_days(state.people, engine.policy, now)
+        views.append(
+            PairView(
+                pair=pair,
+                state=state,
+                status=status(history, limit, bool(series)),
+                limit_days=limit,
+                proposals=proposals_for(state, engine.policy, now),
+            )
+        )
+    return views
+
+
+def pair_reports(
+    engine: Engine, now: datetime, only: tuple[str, str] | None = None
+) -> list[PairReport]:
+    """The report's view of every pair, from the store alone (no provider calls)."""
+    wanted = Pair.of(*only) if only else None
+    reports = []
+    for view in build_views(engine, now, fetch_busy=False):
+        if wanted is not None and view.pair != wanted:
+            continue
+        stored = engine.store.get_pair_state(view.pair.key) or {}
+        proposals = {
+            datetime.fromisoformat(k): tuple(datetime.fromisoformat(x) for x in v)
+            for k, v in stored.get("proposals", {}).items()
+        }
+        reports.append(
+            PairReport(
+                pair=view.pair,
+                status=view.status,
+                limit_days=view.limit_days,
+                history=view.state.history if view.state.series else None,
+                series=view.series,
+                proposals=proposals,
+            )
+        )
+    return reports
+
+
+def remember_proposals(store: Store, views: Sequence[PairView]) -> None:
+    """Keep each pair's latest proposals for the report (merged: older ones stay history)."""
+    for view in views:
+        if not view.proposals:
+            continue
+        stored = store.get_pair_state(view.pair.key) or {}
+        known = dict(stored.get("proposals", {}))
+        for when, slots in view.proposals.items():
+            known[when.isoformat()] = [s.isoformat() for s in slots]
+        if known != stored.get("proposals"):
+            store.put_pair_state(view.pair.key, {**stored, "proposals": known})
