@@ -1,0 +1,491 @@
+"""Pair state + policy + now -> the actions that make the pair's calendars say the right thing.
+
+Pure and deterministic: the same state gives the same actions in the same order, so `--dry-run`
+is `describe` over `plan`. Calendars carry markers of what syncer wrote (agenda doc id, block
+hash, holds), so planning over an unchanged world emits nothing.
+
+Words: a *live* series is one not deleted that still has an upcoming occurrence; the *current*
+series is the one of the pair's next occurrence (else the latest live one); the *affected*
+occurrence is the one proposals are for; a copy is *writable* when its calendar is in
+`state.writable` (the people's own calendars, minus opted-out, external and out-of-pilot ones).
+
+Rules (each has a test named after it in tests/unit/test_plan.py):
+
+1. observe mode emits nothing.
+2. EnsureAgendaDoc when the pair has a current series and no agenda doc yet; owned by the
+   current series' organiser (the other person when the organiser's calendar is not writable),
+   on the owner's provider. The engine applies it first and plans again with the `AgendaRef`,
+   so every event is written once, with the link; a dry run still shows the whole plan.
+3. AttachAgenda for every writable copy of a live series whose `syncer_agenda` marker is not
+   the pair's doc id (all of them while the doc does not exist yet).
+4. AppendAgendaSection for the next occurrence on the day before it or on its day (the series'
+   wall clock), unless the doc already has a section for that day (`AgendaRef.last_section`).
+5. WriteBlock on the master of every writable copy of a live series: the agenda link, and an
+   overdue alert while the pair is overdue. Skipped when the copy's block hash already equals
+   the new content's hash; an empty content where a block exists clears the block.
+6. Proposals for the affected occurrence: the earliest cancelled, declined or deleted
+   occurrence from one day ago on, unless the pair rescheduled it themselves (a held or
+   upcoming occurrence that was moved, or of another series, starts between a day before it
+   and the end of its reschedule window). Slots come from `reschedule.find_slots` with the
+   occurrence's duration over [max(now, its start), + window_days], preferring its original
+   time, with the busy time the engine fetched for `needs_free_busy`'s window (holds syncer
+   made for the pair do not count as busy; the affected slot itself is never offered again).
+   Without fetched busy time there are no proposal actions at all (the engine fetches first).
+7. The proposals go into the block of the affected instance on each writable calendar where it
+   still stands (a declined occurrence), else of the pair's next occurrence there; with the
+   agenda link and alert, same skip rule as 5.
+8. A future instance that carries a block but is not a proposal target gets the master's
+   content back (so old proposals disappear once the pair rescheduled).
+9. CreateHold, in full mode with holds enabled, for the first proposal on each writable
+   person's own calendar, unless a hold for that slot and occurrence is already there.
+10. WithdrawHold for every future hold of the pair that is not wanted any more: the pair
+    rescheduled, the occurrence is no longer cancelled, the proposal changed, holds are off or
+    the mode is propose. Past holds are left alone (they are history).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from syncer.core.blocks import content_hash
+from syncer.core.detect import PairSeries
+from syncer.core.history import MISSED_KINDS, PairHistory, limit_days, overdue_days, status
+from syncer.core.model import (
+    Action,
+    AppendAgendaSection,
+    AttachAgenda,
+    BlockContent,
+    BusyInterval,
+    CreateHold,
+    EnsureAgendaDoc,
+    Outcome,
+    Pair,
+    Person,
+    Policy,
+    Series,
+    WithdrawHold,
+    WriteBlock,
+)
+from syncer.core.reschedule import find_slots
+
+AGENDA_MARKER = "syncer_agenda"
+JUST_PAST = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class AgendaRef:
+    """The pair's agenda doc, as the store or a calendar marker knows it."""
+
+    doc_id: str
+    url: str
+    last_section: date | None = None  # day of the latest dated section in the doc
+
+
+@dataclass(frozen=True)
+class HoldRef:
+    """A tentative hold syncer created on one person's calendar (found by its marker)."""
+
+    calendar: str
+    event_id: str
+    start: datetime
+    end: datetime
+    proposal_for: datetime
+
+
+@dataclass(frozen=True)
+class PairState:
+    """Everything `plan` knows about one pair. `people` are in pair order (a, b)."""
+
+    pair: Pair
+    people: tuple[Person, Person]
+    series: tuple[PairSeries, ...]
+    history: PairHistory
+    agenda: AgendaRef | None = None
+    busy: tuple[BusyInterval, ...] | None = None  # None: not fetched
+    holds: tuple[HoldRef, ...] = ()
+    writable: frozenset[str] = frozenset()
+
+
+def external_person(email: str, like: Person) -> Person:
+    """A stand-in for a guest outside the org: the internal person's zone and hours.
+
+    Syncer never writes their calendar (it is not in `writable`), and cannot see their busy
+    time, so proposals only respect what it knows.
+    """
+    return Person(
+        email=email.lower(),
+        provider=like.provider,
+        timezone=like.timezone,
+        working_hours=like.working_hours,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# What the pair looks like now
+
+
+def _live(state: PairState) -> list[PairSeries]:
+    upcoming = {o.series_uid for o in state.history.outcomes if o.kind == "upcoming"}
+    live = [ps for ps in state.series if not ps.deleted and ps.uid in upcoming]
+    return sorted(live, key=lambda ps: (ps.canonical.start, ps.uid))
+
+
+def _current(state: PairState) -> PairSeries | None:
+    live = _live(state)
+    nxt = state.history.next_occurrence
+    if nxt is not None:
+        for ps in live:
+            if ps.uid == nxt.series_uid:
+                return ps
+    return live[-1] if live else None
+
+
+def _window(affected: Outcome, policy: Policy, now: datetime) -> tuple[datetime, datetime]:
+    start = max(now, affected.original_start)
+    return start, start + timedelta(days=policy.reschedule.window_days)
+
+
+def _rescheduled(history: PairHistory, affected: Outcome, window_end: datetime) -> bool:
+    lo = affected.original_start - JUST_PAST
+    return any(
+        o.kind in ("held", "upcoming")
+        and (o.moved or o.series_uid != affected.series_uid)
+        and lo <= o.start <= window_end
+        for o in history.outcomes
+    )
+
+
+def affected_occurrence(state: PairState, policy: Policy, now: datetime) -> Outcome | None:
+    """The cancelled/declined/deleted occurrence proposals are for (rule 6), if any."""
+    candidates = sorted(
+        (
+            o
+            for o in state.history.outcomes
+            if o.kind in MISSED_KINDS and o.original_start >= now - JUST_PAST
+        ),
+        key=lambda o: (o.original_start, o.series_uid),
+    )
+    for o in candidates:
+        _, end = _window(o, policy, now)
+        if not _rescheduled(state.history, o, end):
+            return o
+    return None
+
+
+def needs_free_busy(
+    state: PairState, policy: Policy, now: datetime
+) -> tuple[datetime, datetime] | None:
+    """The window whose busy time the engine must fetch before planning, or None."""
+    if policy.mode == "observe":
+        return None
+    affected = affected_occurrence(state, policy, now)
+    return None if affected is None else _window(affected, policy, now)
+
+
+def _proposals(
+    state: PairState, affected: Outcome, policy: Policy, now: datetime
+) -> tuple[datetime, ...] | None:
+    if state.busy is None:
+        return None
+    duration = affected.end - affected.start
+    ours = {(h.start, h.end) for h in state.holds}
+    busy = [b for b in state.busy if (b.start, b.end) not in ours]
+    busy.append(BusyInterval(affected.original_start, affected.original_start + duration))
+    start, end = _window(affected, policy, now)
+    slots = find_slots(
+        duration=duration,
+        people=state.people,
+        busy=busy,
+        window_start=start,
+        window_end=end,
+        now=now,
+        policy=policy.reschedule,
+        holidays=policy.holidays,
+        preferred=affected.original_start,
+    )
+    return tuple(slots[: policy.reschedule.proposals])
+
+
+# --------------------------------------------------------------------------------------------
+# Blocks
+
+
+def _base_content(state: PairState, policy: Policy, now: datetime) -> BlockContent:
+    limit = limit_days(state.people, policy, now)
+    overdue = status(state.history, limit, bool(state.series)) == "overdue"
+    return BlockContent(
+        agenda_url=state.agenda.url if state.agenda else None,
+        overdue_days=overdue_days(state.history) if overdue else None,
+        limit_days=limit if overdue else None,
+    )
+
+
+def _zone_of(state: PairState, copy: Series) -> str:
+    for p in state.people:
+        if p.email == copy.calendar.lower():
+            return p.timezone
+    return copy.timezone
+
+
+def _block_write(
+    state: PairState,
+    ps: PairSeries,
+    copy: Series,
+    content: BlockContent,
+    instance: datetime | None,
+) -> WriteBlock | None:
+    current, event_id = copy.block_hash, copy.event_id
+    if instance is not None:
+        for o in copy.overrides:
+            if o.original_start == instance:
+                current = o.block_hash
+                event_id = o.event_id or copy.event_id
+    new_hash = content_hash(content, _zone_of(state, copy), copy.body_type)
+    if current == new_hash or (content.empty and current is None):
+        return None
+    return WriteBlock(
+        pair=state.pair,
+        calendar=copy.calendar,
+        event_id=event_id,
+        series_uid=ps.uid,
+        content=content,
+        content_hash=new_hash,
+        occurrence_start=instance,
+    )
+
+
+def _instance_stands(copy: Series, original_start: datetime) -> bool:
+    return not any(o.original_start == original_start and o.cancelled for o in copy.overrides)
+
+
+def _proposal_targets(
+    state: PairState, affected: Outcome
+) -> list[tuple[PairSeries, Series, datetime]]:
+    """Rule 7: per writable calendar, the affected instance if it stands, else the next one."""
+    by_uid = {ps.uid: ps for ps in state.series}
+    nxt = state.history.next_occurrence
+    targets: list[tuple[PairSeries, Series, datetime]] = []
+    for cal in sorted(state.writable):
+        ps = by_uid.get(affected.series_uid)
+        copy = ps.copy_on(cal) if ps else None
+        if (
+            ps is not None
+            and copy is not None
+            and affected.kind == "declined"
+            and _instance_stands(copy, affected.original_start)
+        ):
+            targets.append((ps, copy, affected.original_start))
+            continue
+        nps = by_uid.get(nxt.series_uid) if nxt else None
+        ncopy = nps.copy_on(cal) if nps else None
+        if nxt is not None and nps is not None and ncopy is not None:
+            targets.append((nps, ncopy, nxt.original_start))
+    return targets
+
+
+def _blocks(
+    state: PairState,
+    base: BlockContent,
+    affected: Outcome | None,
+    proposals: tuple[datetime, ...] | None,
+    now: datetime,
+) -> list[WriteBlock]:
+    writes: list[WriteBlock | None] = []
+    targeted: set[tuple[str, str, datetime]] = set()
+    if affected is not None and proposals is not None:
+        content = BlockContent(
+            agenda_url=base.agenda_url,
+            overdue_days=base.overdue_days,
+            limit_days=base.limit_days,
+            proposal_for=affected.original_start,
+            proposal_kind=affected.kind,
+            proposals=proposals,
+            proposal_minutes=int((affected.end - affected.start).total_seconds() // 60),
+        )
+        for ps, copy, instance in _proposal_targets(state, affected):
+            targeted.add((copy.calendar, ps.uid, instance))
+            writes.append(_block_write(state, ps, copy, content, instance))
+    for ps in _live(state):
+        for copy in ps.copies:
+            if copy.calendar.lower() not in state.writable:
+                continue
+            writes.append(_block_write(state, ps, copy, base, None))
+            for o in copy.overrides:
+                when = o.start or o.original_start
+                key = (copy.calendar, ps.uid, o.original_start)
+                if o.cancelled or o.block_hash is None or when <= now or key in targeted:
+                    continue
+                if affected is not None and proposals is None:
+                    continue  # proposals due but busy time unknown: leave instances alone
+                writes.append(_block_write(state, ps, copy, base, o.original_start))
+    found = [w for w in writes if w is not None]
+    return sorted(found, key=_write_key)
+
+
+def _write_key(w: WriteBlock) -> tuple[str, str, bool, datetime, str]:
+    when = w.occurrence_start or datetime.min.replace(tzinfo=ZoneInfo("UTC"))
+    return (w.calendar, w.series_uid, w.occurrence_start is not None, when, w.event_id)
+
+
+# --------------------------------------------------------------------------------------------
+# Agenda and holds
+
+
+def _name(p: Person) -> str:
+    return p.name or p.email.split("@", 1)[0]
+
+
+def _agenda(state: PairState, now: datetime) -> list[Action]:
+    current = _current(state)
+    if current is None:
+        return []
+    actions: list[Action] = []
+    people = {p.email: p for p in state.people}
+    other = next(p for p in state.pair.people if p != current.organizer)
+    owner = next((e for e in (current.organizer, other) if e in state.writable), None)
+    if state.agenda is None and owner is not None and owner in people:
+        a, b = state.people
+        actions.append(
+            EnsureAgendaDoc(
+                pair=state.pair,
+                owner=owner,
+                provider=people[owner].provider,
+                title=f"1:1 {_name(a)} / {_name(b)}",
+            )
+        )
+    for ps in _live(state):
+        for copy in ps.copies:
+            if copy.calendar.lower() not in state.writable:
+                continue
+            if state.agenda is None or copy.markers.get(AGENDA_MARKER) != state.agenda.doc_id:
+                actions.append(
+                    AttachAgenda(
+                        pair=state.pair,
+                        calendar=copy.calendar,
+                        event_id=copy.event_id,
+                        series_uid=ps.uid,
+                    )
+                )
+    nxt = state.history.next_occurrence
+    if nxt is not None and (owner is not None or state.agenda is not None):
+        zone = ZoneInfo(current.merged.timezone)
+        day = nxt.start.astimezone(zone).date()
+        today = now.astimezone(zone).date()
+        done = state.agenda is not None and state.agenda.last_section is not None
+        if today in (day - timedelta(days=1), day) and not (
+            done and state.agenda.last_section >= day  # type: ignore[union-attr,operator]
+        ):
+            actions.append(AppendAgendaSection(pair=state.pair, day=day, series_uid=nxt.series_uid))
+    return actions
+
+
+def _holds(
+    state: PairState,
+    policy: Policy,
+    affected: Outcome | None,
+    proposals: tuple[datetime, ...] | None,
+    now: datetime,
+) -> list[Action]:
+    wanted: set[tuple[str, datetime, datetime]] | None = set()
+    duration = timedelta(0)
+    if affected is not None and policy.mode == "full" and policy.reschedule.hold:
+        duration = affected.end - affected.start
+        if proposals is None:
+            wanted = None  # unknown until busy time is fetched: keep this occurrence's holds
+        elif proposals:
+            wanted = {
+                (cal, proposals[0], affected.original_start)
+                for cal in state.pair.people
+                if cal in state.writable
+            }
+    have = {(h.calendar, h.start, h.proposal_for) for h in state.holds}
+    withdraw: list[Action] = []
+    for h in sorted(state.holds, key=lambda h: (h.calendar, h.start, h.event_id)):
+        if h.start <= now:
+            continue
+        if wanted is None:
+            keep = affected is not None and h.proposal_for == affected.original_start
+        else:
+            keep = (h.calendar, h.start, h.proposal_for) in wanted
+        if not keep:
+            withdraw.append(WithdrawHold(pair=state.pair, calendar=h.calendar, event_id=h.event_id))
+    create: list[Action] = []
+    a, b = state.people
+    for cal, start, proposal_for in sorted(wanted or ()):
+        if (cal, start, proposal_for) in have:
+            continue
+        create.append(
+            CreateHold(
+                pair=state.pair,
+                calendar=cal,
+                start=start,
+                end=start + duration,
+                proposal_for=proposal_for,
+                title=f"Hold: 1:1 {_name(a)} / {_name(b)} (proposed)",
+            )
+        )
+    return withdraw + create
+
+
+# --------------------------------------------------------------------------------------------
+# The plan
+
+
+def plan_pair(state: PairState, policy: Policy, now: datetime) -> list[Action]:
+    """The actions for one pair, in a fixed order: agenda, blocks, withdrawn holds, new holds."""
+    if policy.mode == "observe":
+        return []
+    affected = affected_occurrence(state, policy, now)
+    proposals = _proposals(state, affected, policy, now) if affected is not None else None
+    base = _base_content(state, policy, now)
+    actions: list[Action] = _agenda(state, now)
+    actions.extend(_blocks(state, base, affected, proposals, now))
+    actions.extend(_holds(state, policy, affected, proposals, now))
+    return actions
+
+
+def plan(states: Sequence[PairState], policy: Policy, now: datetime) -> list[Action]:
+    """`plan_pair` over every pair, pairs in sorted order."""
+    actions: list[Action] = []
+    for state in sorted(states, key=lambda s: s.pair):
+        actions.extend(plan_pair(state, policy, now))
+    return actions
+
+
+def _day(when: datetime | date) -> str:
+    return when.strftime("%a %d %b")
+
+
+def describe(action: Action) -> str:
+    """One line in plain words, for `--dry-run`."""
+    pair = f"{action.pair.a} / {action.pair.b}"
+    if isinstance(action, EnsureAgendaDoc):
+        return f"create agenda doc {action.title!r} owned by {action.owner} ({action.provider})"
+    if isinstance(action, AttachAgenda):
+        return f"attach agenda doc of {pair} to {action.calendar} event {action.event_id}"
+    if isinstance(action, AppendAgendaSection):
+        return f"append agenda section for {_day(action.day)} to the doc of {pair}"
+    if isinstance(action, WriteBlock):
+        c = action.content
+        where = f"{action.calendar} event {action.event_id}"
+        if action.occurrence_start is not None:
+            where += f" (occurrence of {_day(action.occurrence_start)})"
+        parts: list[str] = []
+        if c.agenda_url:
+            parts.append("agenda link")
+        if c.overdue_days is not None:
+            parts.append(f"overdue alert ({c.overdue_days} days, limit {c.limit_days})")
+        if c.proposal_for is not None:
+            n = len(c.proposals)
+            what = f"{n} proposal{'s' if n != 1 else ''}"
+            parts.append(f"{what} for the {c.proposal_kind} 1:1 of {_day(c.proposal_for)}")
+        return f"write block on {where}: {', '.join(parts) if parts else 'clear it'}"
+    if isinstance(action, CreateHold):
+        return (
+            f"create hold on {action.calendar} at {action.start:%a %d %b %H:%M} UTC "
+            f"for the 1:1 of {_day(action.proposal_for)}"
+        )
+    return f"withdraw hold {action.event_id} on {action.calendar}"
