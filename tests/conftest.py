@@ -48,3 +48,9 @@ def redis_client(redis_url: str, org: str) -> Iterator[redis_lib.Redis]:
     yield client
     Store(client, org).wipe()
     client.close()
+
+
+@pytest.fixture
+def store(redis_client: redis_lib.Redis, org: str) -> Store:
+    """The unique test org's Store on the shared Redis (its keys are wiped after the test)."""
+    return Store(redis_client, org)
