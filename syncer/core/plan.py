@@ -9,6 +9,9 @@ series is the one of the pair's next occurrence (else the latest live one); the 
 occurrence is the one proposals are for; a copy is *writable* when its calendar is in
 `state.writable` (the people's own calendars, minus opted-out, external and out-of-pilot ones).
 
+The pair's state is `pair_state.PairState`; the arithmetic of proposals and holds lives in
+`proposals`, the dry-run wording in `describe`; all are re-exported here.
+
 Rules (each has a test named after it in tests/unit/test_plan.py):
 
 1. observe mode emits nothing.
@@ -46,167 +49,57 @@ Rules (each has a test named after it in tests/unit/test_plan.py):
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from syncer.core.blocks import content_hash
+from syncer.core.describe import describe
 from syncer.core.detect import PairSeries
-from syncer.core.history import MISSED_KINDS, PairHistory, limit_days, overdue_days, status
+from syncer.core.history import limit_days, overdue_days, status
 from syncer.core.model import (
     Action,
     AppendAgendaSection,
     AttachAgenda,
     BlockContent,
-    BusyInterval,
-    CreateHold,
     EnsureAgendaDoc,
     Outcome,
-    Pair,
-    Person,
     Policy,
     Series,
-    WithdrawHold,
     WriteBlock,
 )
-from syncer.core.reschedule import find_slots
+from syncer.core.pair_state import (
+    AgendaRef,
+    HoldRef,
+    PairState,
+    current_series,
+    display_name,
+    external_person,
+    live_series,
+)
+from syncer.core.proposals import (
+    affected_occurrence,
+    hold_actions,
+    needs_free_busy,
+    proposals_for,
+    proposed_slots,
+)
+
+__all__ = [
+    "AgendaRef",
+    "HoldRef",
+    "PairState",
+    "affected_occurrence",
+    "current_series",
+    "describe",
+    "external_person",
+    "live_series",
+    "needs_free_busy",
+    "plan",
+    "plan_pair",
+    "proposals_for",
+]
 
 AGENDA_MARKER = "syncer_agenda"
-JUST_PAST = timedelta(days=1)
-
-
-@dataclass(frozen=True)
-class AgendaRef:
-    """The pair's agenda doc, as the store or a calendar marker knows it."""
-
-    doc_id: str
-    url: str
-    last_section: date | None = None  # day of the latest dated section in the doc
-
-
-@dataclass(frozen=True)
-class HoldRef:
-    """A tentative hold syncer created on one person's calendar (found by its marker)."""
-
-    calendar: str
-    event_id: str
-    start: datetime
-    end: datetime
-    proposal_for: datetime
-
-
-@dataclass(frozen=True)
-class PairState:
-    """Everything `plan` knows about one pair. `people` are in pair order (a, b)."""
-
-    pair: Pair
-    people: tuple[Person, Person]
-    series: tuple[PairSeries, ...]
-    history: PairHistory
-    agenda: AgendaRef | None = None
-    busy: tuple[BusyInterval, ...] | None = None  # None: not fetched
-    holds: tuple[HoldRef, ...] = ()
-    writable: frozenset[str] = frozenset()
-
-
-def external_person(email: str, like: Person) -> Person:
-    """A stand-in for a guest outside the org: the internal person's zone and hours.
-
-    Syncer never writes their calendar (it is not in `writable`), and cannot see their busy
-    time, so proposals only respect what it knows.
-    """
-    return Person(
-        email=email.lower(),
-        provider=like.provider,
-        timezone=like.timezone,
-        working_hours=like.working_hours,
-    )
-
-
-# --------------------------------------------------------------------------------------------
-# What the pair looks like now
-
-
-def _live(state: PairState) -> list[PairSeries]:
-    upcoming = {o.series_uid for o in state.history.outcomes if o.kind == "upcoming"}
-    live = [ps for ps in state.series if not ps.deleted and ps.uid in upcoming]
-    return sorted(live, key=lambda ps: (ps.canonical.start, ps.uid))
-
-
-def _current(state: PairState) -> PairSeries | None:
-    live = _live(state)
-    nxt = state.history.next_occurrence
-    if nxt is not None:
-        for ps in live:
-            if ps.uid == nxt.series_uid:
-                return ps
-    return live[-1] if live else None
-
-
-def _window(affected: Outcome, policy: Policy, now: datetime) -> tuple[datetime, datetime]:
-    start = max(now, affected.original_start)
-    return start, start + timedelta(days=policy.reschedule.window_days)
-
-
-def _rescheduled(history: PairHistory, affected: Outcome, window_end: datetime) -> bool:
-    lo = affected.original_start - JUST_PAST
-    return any(
-        o.kind in ("held", "upcoming")
-        and (o.moved or o.series_uid != affected.series_uid)
-        and lo <= o.start <= window_end
-        for o in history.outcomes
-    )
-
-
-def affected_occurrence(state: PairState, policy: Policy, now: datetime) -> Outcome | None:
-    """The cancelled/declined/deleted occurrence proposals are for (rule 6), if any."""
-    candidates = sorted(
-        (
-            o
-            for o in state.history.outcomes
-            if o.kind in MISSED_KINDS and o.original_start >= now - JUST_PAST
-        ),
-        key=lambda o: (o.original_start, o.series_uid),
-    )
-    for o in candidates:
-        _, end = _window(o, policy, now)
-        if not _rescheduled(state.history, o, end):
-            return o
-    return None
-
-
-def needs_free_busy(
-    state: PairState, policy: Policy, now: datetime
-) -> tuple[datetime, datetime] | None:
-    """The window whose busy time the engine must fetch before planning, or None."""
-    if policy.mode == "observe":
-        return None
-    affected = affected_occurrence(state, policy, now)
-    return None if affected is None else _window(affected, policy, now)
-
-
-def _proposals(
-    state: PairState, affected: Outcome, policy: Policy, now: datetime
-) -> tuple[datetime, ...] | None:
-    if state.busy is None:
-        return None
-    duration = affected.end - affected.start
-    ours = {(h.start, h.end) for h in state.holds}
-    busy = [b for b in state.busy if (b.start, b.end) not in ours]
-    busy.append(BusyInterval(affected.original_start, affected.original_start + duration))
-    start, end = _window(affected, policy, now)
-    slots = find_slots(
-        duration=duration,
-        people=state.people,
-        busy=busy,
-        window_start=start,
-        window_end=end,
-        now=now,
-        policy=policy.reschedule,
-        holidays=policy.holidays,
-        preferred=affected.original_start,
-    )
-    return tuple(slots[: policy.reschedule.proposals])
 
 
 # --------------------------------------------------------------------------------------------
@@ -308,7 +201,7 @@ def _blocks(
         for ps, copy, instance in _proposal_targets(state, affected):
             targeted.add((copy.calendar, ps.uid, instance))
             writes.append(_block_write(state, ps, copy, content, instance))
-    for ps in _live(state):
+    for ps in live_series(state):
         for copy in ps.copies:
             if copy.calendar.lower() not in state.writable:
                 continue
@@ -334,12 +227,8 @@ def _write_key(w: WriteBlock) -> tuple[str, str, bool, datetime, str]:
 # Agenda and holds
 
 
-def _name(p: Person) -> str:
-    return p.name or p.email.split("@", 1)[0]
-
-
 def _agenda(state: PairState, now: datetime) -> list[Action]:
-    current = _current(state)
+    current = current_series(state)
     if current is None:
         return []
     actions: list[Action] = []
@@ -353,10 +242,10 @@ def _agenda(state: PairState, now: datetime) -> list[Action]:
                 pair=state.pair,
                 owner=owner,
                 provider=people[owner].provider,
-                title=f"1:1 {_name(a)} / {_name(b)}",
+                title=f"1:1 {display_name(a)} / {display_name(b)}",
             )
         )
-    for ps in _live(state):
+    for ps in live_series(state):
         for copy in ps.copies:
             if copy.calendar.lower() not in state.writable:
                 continue
@@ -382,54 +271,6 @@ def _agenda(state: PairState, now: datetime) -> list[Action]:
     return actions
 
 
-def _holds(
-    state: PairState,
-    policy: Policy,
-    affected: Outcome | None,
-    proposals: tuple[datetime, ...] | None,
-    now: datetime,
-) -> list[Action]:
-    wanted: set[tuple[str, datetime, datetime]] | None = set()
-    duration = timedelta(0)
-    if affected is not None and policy.mode == "full" and policy.reschedule.hold:
-        duration = affected.end - affected.start
-        if proposals is None:
-            wanted = None  # unknown until busy time is fetched: keep this occurrence's holds
-        elif proposals:
-            wanted = {
-                (cal, proposals[0], affected.original_start)
-                for cal in state.pair.people
-                if cal in state.writable
-            }
-    have = {(h.calendar, h.start, h.proposal_for) for h in state.holds}
-    withdraw: list[Action] = []
-    for h in sorted(state.holds, key=lambda h: (h.calendar, h.start, h.event_id)):
-        if h.start <= now:
-            continue
-        if wanted is None:
-            keep = affected is not None and h.proposal_for == affected.original_start
-        else:
-            keep = (h.calendar, h.start, h.proposal_for) in wanted
-        if not keep:
-            withdraw.append(WithdrawHold(pair=state.pair, calendar=h.calendar, event_id=h.event_id))
-    create: list[Action] = []
-    a, b = state.people
-    for cal, start, proposal_for in sorted(wanted or ()):
-        if (cal, start, proposal_for) in have:
-            continue
-        create.append(
-            CreateHold(
-                pair=state.pair,
-                calendar=cal,
-                start=start,
-                end=start + duration,
-                proposal_for=proposal_for,
-                title=f"Hold: 1:1 {_name(a)} / {_name(b)} (proposed)",
-            )
-        )
-    return withdraw + create
-
-
 # --------------------------------------------------------------------------------------------
 # The plan
 
@@ -439,11 +280,11 @@ def plan_pair(state: PairState, policy: Policy, now: datetime) -> list[Action]:
     if policy.mode == "observe":
         return []
     affected = affected_occurrence(state, policy, now)
-    proposals = _proposals(state, affected, policy, now) if affected is not None else None
+    proposals = proposed_slots(state, affected, policy, now) if affected is not None else None
     base = _base_content(state, policy, now)
     actions: list[Action] = _agenda(state, now)
     actions.extend(_blocks(state, base, affected, proposals, now))
-    actions.extend(_holds(state, policy, affected, proposals, now))
+    actions.extend(hold_actions(state, policy, affected, proposals, now))
     return actions
 
 
@@ -453,39 +294,3 @@ def plan(states: Sequence[PairState], policy: Policy, now: datetime) -> list[Act
     for state in sorted(states, key=lambda s: s.pair):
         actions.extend(plan_pair(state, policy, now))
     return actions
-
-
-def _day(when: datetime | date) -> str:
-    return when.strftime("%a %d %b")
-
-
-def describe(action: Action) -> str:
-    """One line in plain words, for `--dry-run`."""
-    pair = f"{action.pair.a} / {action.pair.b}"
-    if isinstance(action, EnsureAgendaDoc):
-        return f"create agenda doc {action.title!r} owned by {action.owner} ({action.provider})"
-    if isinstance(action, AttachAgenda):
-        return f"attach agenda doc of {pair} to {action.calendar} event {action.event_id}"
-    if isinstance(action, AppendAgendaSection):
-        return f"append agenda section for {_day(action.day)} to the doc of {pair}"
-    if isinstance(action, WriteBlock):
-        c = action.content
-        where = f"{action.calendar} event {action.event_id}"
-        if action.occurrence_start is not None:
-            where += f" (occurrence of {_day(action.occurrence_start)})"
-        parts: list[str] = []
-        if c.agenda_url:
-            parts.append("agenda link")
-        if c.overdue_days is not None:
-            parts.append(f"overdue alert ({c.overdue_days} days, limit {c.limit_days})")
-        if c.proposal_for is not None:
-            n = len(c.proposals)
-            what = f"{n} proposal{'s' if n != 1 else ''}"
-            parts.append(f"{what} for the {c.proposal_kind} 1:1 of {_day(c.proposal_for)}")
-        return f"write block on {where}: {', '.join(parts) if parts else 'clear it'}"
-    if isinstance(action, CreateHold):
-        return (
-            f"create hold on {action.calendar} at {action.start:%a %d %b %H:%M} UTC "
-            f"for the 1:1 of {_day(action.proposal_for)}"
-        )
-    return f"withdraw hold {action.event_id} on {action.calendar}"
