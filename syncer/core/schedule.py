@@ -63,9 +63,10 @@ class _Rule:
     by the offset, so UNTIL is stripped from the rule and applied after conversion to UTC.
     `period` is set when moving DTSTART forward by whole periods leaves the instance set
     unchanged (no COUNT, fixed-length FREQ): it lets old series skip years of iteration.
-    `offsets` is set when, moreover, no filter pins absolute dates (BYMONTH, BYMONTHDAY, ...):
-    then the instances of one period, computed once by dateutil, repeat every period, and the
-    hot path is addition instead of dateutil's per-instance iteration.
+    `cycle` is set when the instances of one cycle after DTSTART, computed once by dateutil as
+    `offsets`, repeat every cycle: DAILY or WEEKLY with no filter pinned to dates (BYMONTH,
+    BYMONTHDAY, ...); a DAILY rule filtered by BYDAY repeats weekly, not daily. Then the hot
+    path is addition instead of dateutil's per-instance iteration.
     """
 
     rule: du.rrule
@@ -73,26 +74,26 @@ class _Rule:
     until: datetime | None
     until_wall: datetime | None
     period: timedelta | None
-    offsets: tuple[timedelta, ...] | None
+    cycle: timedelta | None
+    offsets: tuple[timedelta, ...]
 
     def wall_starts(self, lo: datetime, hi: datetime, cap: int) -> list[datetime]:
         """Naive wall-clock starts in [lo, hi], in order; about `cap` at most past `lo`."""
         if self.until_wall is not None and self.until_wall < hi:
             hi = self.until_wall
-        period, offsets = self.period, self.offsets
-        skip = (lo - self.dtstart) // period if period and lo > self.dtstart else 0
-        if period is None or offsets is None:
-            rule = (
-                self.rule if skip == 0 else self.rule.replace(dtstart=self.dtstart + skip * period)
-            )
-            starts = rule.xafter(lo, inc=True)
-            return list(itertools.takewhile(hi.__ge__, itertools.islice(starts, cap)))
-        if not offsets or hi < lo:
-            return []
-        base = self.dtstart + skip * period
-        periods = min((hi - base) // period + 1, cap // len(offsets) + 2)
-        walls = [base + k * period + offset for k in range(periods) for offset in offsets]
-        return [start for start in walls if lo <= start <= hi]
+        cycle, offsets, start = self.cycle, self.offsets, self.dtstart
+        if cycle is not None:
+            if not offsets or hi < lo:
+                return []
+            base = start + (lo - start) // cycle * cycle if lo > start else start
+            cycles = min((hi - base) // cycle + 1, cap // len(offsets) + 2)
+            walls = [base + k * cycle + offset for k in range(cycles) for offset in offsets]
+            return [wall for wall in walls if lo <= wall <= hi]
+        rule, period = self.rule, self.period
+        if period is not None and lo > start + period:
+            rule = rule.replace(dtstart=start + (lo - start) // period * period)
+        starts = rule.xafter(lo, inc=True)
+        return list(itertools.takewhile(hi.__ge__, itertools.islice(starts, cap)))
 
 
 @dataclass(frozen=True)
@@ -184,7 +185,7 @@ def _compile_rrule(
 ) -> _Rule | None:
     kept: list[str] = []
     until: datetime | None = None
-    freq, interval, count, pinned = "", 1, 0, False
+    freq, interval, count, pinned, byday = "", 1, 0, False, False
     for part in value.strip().split(";"):
         key, _, val = part.partition("=")
         key = key.strip().upper()
@@ -202,6 +203,8 @@ def _compile_rrule(
             count = int(val)
         elif key in _PINNING_PARTS:
             pinned = True
+        elif key == "BYDAY":
+            byday = True
     if not freq:
         raise ValueError(f"RRULE without FREQ: {value!r}")
     if interval < 1 or count < 0:
@@ -214,7 +217,10 @@ def _compile_rrule(
             return None  # DTSTART itself was the only instance
         rule = rule.replace(count=count - 1)
     period = None if count else _period(freq, interval)
-    return _make_rule(rule, dtstart, until, period, zone, repeats=not pinned)
+    cycle = None
+    if period is not None and not pinned and freq in ("DAILY", "WEEKLY"):
+        cycle = period * 7 if freq == "DAILY" and byday else period
+    return _make_rule(rule, dtstart, until, period, cycle, zone)
 
 
 def _make_rule(
@@ -222,16 +228,15 @@ def _make_rule(
     dtstart: datetime,
     until: datetime | None,
     period: timedelta | None,
+    cycle: timedelta | None,
     zone: ZoneInfo,
-    *,
-    repeats: bool,
 ) -> _Rule:
     until_wall = None if until is None else wall(until, zone) + _PAD
-    offsets = None
-    if period is not None and repeats:
-        first = rule.between(dtstart, dtstart + period, inc=True)
-        offsets = tuple(start - dtstart for start in first if start < dtstart + period)
-    return _Rule(rule, dtstart, until, until_wall, period, offsets)
+    offsets: tuple[timedelta, ...] = ()
+    if cycle is not None:
+        first = rule.between(dtstart, dtstart + cycle, inc=True)
+        offsets = tuple(start - dtstart for start in first if start < dtstart + cycle)
+    return _Rule(rule, dtstart, until, until_wall, period, cycle, offsets)
 
 
 def _period(freq: str, interval: int) -> timedelta | None:
@@ -348,7 +353,7 @@ def compile_pattern(p: PatternedRecurrence, dtstart: datetime, zone_name: str) -
     rule = du.rrule(freq, dtstart=dtstart, cache=False, **kw)
     step = {"daily": timedelta(days=1), "weekly": timedelta(weeks=1)}.get(p.type)
     period = step * p.interval if step is not None and "count" not in kw else None
-    return Schedule((_make_rule(rule, dtstart, until, period, zone, repeats=True),))
+    return Schedule((_make_rule(rule, dtstart, until, period, period, zone),))
 
 
 def _day_of_month(day: int) -> dict[str, Any]:
