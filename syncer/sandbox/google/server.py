@@ -45,6 +45,7 @@ def _find(method: str, path: str) -> tuple[Route, dict[str, str]] | None:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
     server_version = "GoogleSandbox/1"
     state: GoogleState  # set on the subclass made per server
 
@@ -189,7 +190,10 @@ class GoogleSandbox:
         host = "localhost" if self.tls and self.host in ("127.0.0.1", "0.0.0.0") else self.host
         self.state.base_url = f"{scheme}://{host}:{server.server_address[1]}"
         self._thread = threading.Thread(
-            target=server.serve_forever, name="google-sandbox", daemon=True
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="google-sandbox",
+            daemon=True,
         )
         self._thread.start()
         return self.state.base_url
