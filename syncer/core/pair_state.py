@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 from syncer.core.detect import PairSeries
 from syncer.core.history import PairHistory
-from syncer.core.model import BusyInterval, Pair, Person
+from syncer.core.model import BusyInterval, Pair, Person, Series
 
 
 @dataclass(frozen=True)
@@ -79,3 +79,21 @@ def current_series(state: PairState) -> PairSeries | None:
             if ps.uid == nxt.series_uid:
                 return ps
     return live[-1] if live else None
+
+
+def write_targets(ps: PairSeries, writable: frozenset[str]) -> tuple[Series, ...]:
+    """The copies of a series syncer writes to.
+
+    A copy on the organiser's own provider shares its description and attachments with the
+    organiser's copy: Google shows the organiser's change on every attendee's copy, and Exchange
+    carries an organiser's body to the attendees' copies. Writing each of those copies too would
+    make them fight over one description, so there only the organiser's copy is written. A copy
+    on another provider (a mixed Google/Microsoft pair) never receives the organiser's change,
+    because syncer mails nobody, so it is written on its own.
+    """
+    mine = [c for c in ps.copies if c.calendar.lower() in writable]
+    organizers = [c for c in mine if c.calendar.lower() == ps.organizer]
+    if not organizers:
+        return tuple(mine)
+    shared = organizers[0].provider
+    return tuple(c for c in mine if c is organizers[0] or c.provider != shared)

@@ -19,11 +19,12 @@ Rules (each has a test named after it in tests/unit/test_plan.py):
    current series' organiser (the other person when the organiser's calendar is not writable),
    on the owner's provider. The engine applies it first and plans again with the `AgendaRef`,
    so every event is written once, with the link; a dry run still shows the whole plan.
-3. AttachAgenda for every writable copy of a live series whose `syncer_agenda` marker is not
+3. AttachAgenda for every write target (`write_targets`: the organiser's copy, plus copies on
+   another provider than the organiser's; other copies show the organiser's) of a live series whose `syncer_agenda` marker is not
    the pair's doc id (all of them while the doc does not exist yet).
 4. AppendAgendaSection for the next occurrence on the day before it or on its day (the series'
    wall clock), unless the doc already has a section for that day (`AgendaRef.last_section`).
-5. WriteBlock on the master of every writable copy of a live series: the agenda link, and an
+5. WriteBlock on the master of every write target of a live series: the agenda link, and an
    overdue alert while the pair is overdue. Skipped when the copy's block hash already equals
    the new content's hash; an empty content where a block exists clears the block.
 6. Proposals for the affected occurrence: the earliest cancelled, declined or deleted
@@ -75,6 +76,7 @@ from syncer.core.pair_state import (
     display_name,
     external_person,
     live_series,
+    write_targets,
 )
 from syncer.core.proposals import (
     affected_occurrence,
@@ -154,6 +156,12 @@ def _instance_stands(copy: Series, original_start: datetime) -> bool:
     return not any(o.original_start == original_start and o.cancelled for o in copy.overrides)
 
 
+def _target_on(ps: PairSeries | None, calendar: str, writable: frozenset[str]) -> Series | None:
+    if ps is None:
+        return None
+    return next((c for c in write_targets(ps, writable) if c.calendar.lower() == calendar), None)
+
+
 def _proposal_targets(
     state: PairState, affected: Outcome
 ) -> list[tuple[PairSeries, Series, datetime]]:
@@ -163,7 +171,7 @@ def _proposal_targets(
     targets: list[tuple[PairSeries, Series, datetime]] = []
     for cal in sorted(state.writable):
         ps = by_uid.get(affected.series_uid)
-        copy = ps.copy_on(cal) if ps else None
+        copy = _target_on(ps, cal, state.writable)
         if (
             ps is not None
             and copy is not None
@@ -173,7 +181,7 @@ def _proposal_targets(
             targets.append((ps, copy, affected.original_start))
             continue
         nps = by_uid.get(nxt.series_uid) if nxt else None
-        ncopy = nps.copy_on(cal) if nps else None
+        ncopy = _target_on(nps, cal, state.writable)
         if nxt is not None and nps is not None and ncopy is not None:
             targets.append((nps, ncopy, nxt.original_start))
     return targets
@@ -202,9 +210,7 @@ def _blocks(
             targeted.add((copy.calendar, ps.uid, instance))
             writes.append(_block_write(state, ps, copy, content, instance))
     for ps in live_series(state):
-        for copy in ps.copies:
-            if copy.calendar.lower() not in state.writable:
-                continue
+        for copy in write_targets(ps, state.writable):
             writes.append(_block_write(state, ps, copy, base, None))
             for o in copy.overrides:
                 when = o.start or o.original_start
@@ -246,9 +252,7 @@ def _agenda(state: PairState, now: datetime) -> list[Action]:
             )
         )
     for ps in live_series(state):
-        for copy in ps.copies:
-            if copy.calendar.lower() not in state.writable:
-                continue
+        for copy in write_targets(ps, state.writable):
             if state.agenda is None or copy.markers.get(AGENDA_MARKER) != state.agenda.doc_id:
                 actions.append(
                     AttachAgenda(

@@ -467,3 +467,29 @@ def test_describe_says_what_a_proposal_block_does() -> None:
         for line in lines
     )
     assert all(line and "\n" not in line for line in lines)
+
+
+def test_only_the_organisers_copy_is_written_when_both_share_a_provider() -> None:
+    from dataclasses import replace as _replace
+
+    from syncer.core.pair_state import write_targets
+
+    ps = find_pairs(World().copies, PEOPLE, RULES)[0]
+    organizer = ps.organizer
+    same = tuple(_replace(c, provider="google") for c in ps.copies)
+    targets = write_targets(_replace(ps, copies=same), frozenset(ps.pair.people))
+    assert [c.calendar for c in targets] == [organizer]
+
+
+def test_a_copy_on_another_provider_is_written_on_its_own() -> None:
+    from dataclasses import replace as _replace
+
+    from syncer.core.pair_state import write_targets
+
+    ps = find_pairs(World().copies, PEOPLE, RULES)[0]
+    mixed = tuple(
+        _replace(c, provider="google" if c.calendar == ps.organizer else "microsoft")
+        for c in ps.copies
+    )
+    targets = write_targets(_replace(ps, copies=mixed), frozenset(ps.pair.people))
+    assert sorted(c.calendar for c in targets) == sorted(ps.pair.people)
