@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import structlog
+
 from syncer.config import SyncerConfig
 from syncer.core.model import ProviderName
 from syncer.errors import SyncerError
@@ -32,14 +34,13 @@ def _google(config: SyncerConfig) -> Provider:
     section = config.providers.google
     if section is None:
         raise SyncerError("no providers.google section in the config")
-    rules = config.detection_rules()
     return GoogleProvider(
         str(section.service_account_file),
         section.api_endpoint,
         ca_certs=str(section.ca_bundle) if getattr(section, "ca_bundle", None) else None,
         service_account_email=section.service_account_email,
         opt_out_keyword=config.policy().opt_out_keyword,
-        log_context={"org": config.org, "known": len(rules.domains)},
+        log=structlog.get_logger().bind(org=config.org, provider="google"),
     )
 
 
