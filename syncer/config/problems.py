@@ -154,11 +154,15 @@ def cross_problems(data: Any, lines: Lines) -> list[ConfigProblem]:
             if not isinstance(person, dict) or not isinstance(person.get("manager"), str):
                 continue
             manager = person["manager"].strip().lower()
-            path: KeyPath = ("people", i, "manager")
+            where_manager: KeyPath = ("people", i, "manager")
             if manager not in owner:
-                problems.append(lines.problem(path, f"{manager} is not a person in people"))
+                problems.append(
+                    lines.problem(where_manager, f"{manager} is not a person in people")
+                )
             elif owner[manager] == i:
-                problems.append(lines.problem(path, "a person cannot be their own manager"))
+                problems.append(
+                    lines.problem(where_manager, "a person cannot be their own manager")
+                )
     return problems
 
 

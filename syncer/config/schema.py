@@ -41,26 +41,29 @@ class SyncerConfig(Section):
     domains: tuple[Domain, ...] = Field(
         min_length=1, description="The org's domains; people outside these are external."
     )
-    timezone: Zone = Field("UTC", description="IANA zone; default for people without one.")
+    timezone: Zone = Field(default="UTC", description="IANA zone; default for people without one.")
     mode: Mode = Field(
-        "full", description="observe (no writes) | propose (blocks only) | full (holds too)."
+        default="full",
+        description="observe (no writes) | propose (blocks only) | full (holds too).",
     )
     people_source: PeopleSource = Field(
-        "config", description="Where the org chart comes from (directory import comes later)."
+        default="config",
+        description="Where the org chart comes from (directory import comes later).",
     )
     pilot: tuple[EmailOrDomain, ...] = Field(
-        (), description="Allow-list of e-mails or domains; empty = everyone."
+        default=(), description="Allow-list of e-mails or domains; empty = everyone."
     )
     people: tuple[PersonEntry, ...] = ()
-    policy_section: PolicySection = Field(default_factory=PolicySection, alias="policy")
-    detection: DetectionSection = Field(default_factory=DetectionSection)
-    agenda: AgendaConfig = Field(default_factory=AgendaConfig)
-    limits: LimitsSection = Field(default_factory=LimitsSection)
-    schedule: ScheduleSection = Field(default_factory=ScheduleSection)
-    providers: ProvidersSection = Field(default_factory=ProvidersSection)
-    web: WebSection = Field(default_factory=WebSection)
+    policy_section: PolicySection = Field(default=PolicySection(), alias="policy")
+    detection: DetectionSection = DetectionSection()
+    agenda: AgendaConfig = AgendaConfig()
+    limits: LimitsSection = LimitsSection()
+    schedule: ScheduleSection = ScheduleSection()
+    providers: ProvidersSection = ProvidersSection()
+    web: WebSection = WebSection()
     redis_url: str | None = Field(
-        None, description="Redis to use; the REDIS_URL environment variable wins; else embedded."
+        default=None,
+        description="Redis to use; the REDIS_URL environment variable wins; else embedded.",
     )
 
     # Set by the loader when `agenda.template` names a file: that file's sections.

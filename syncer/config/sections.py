@@ -48,49 +48,64 @@ class PersonEntry(Section):
 
     email: Email
     provider: ProviderName = Field(description="Where this person's calendar lives.")
-    timezone: Zone | None = Field(None, description="IANA zone; default: the org's timezone.")
+    timezone: Zone | None = Field(
+        default=None, description="IANA zone; default: the org's timezone."
+    )
     working_hours: WorkingHoursSpec = "09:00-17:00"
     manager: Email | None = Field(
-        None, description="Their manager's e-mail; manager<->report pairs are expected to meet."
+        default=None,
+        description="Their manager's e-mail; manager<->report pairs are expected to meet.",
     )
-    start_date: date | None = Field(None, description="New hires get the stricter limit.")
-    opt_out: bool = Field(False, description="true: never touch or store this person's events.")
-    aliases: tuple[Email, ...] = Field((), description="Other addresses of this person.")
+    start_date: date | None = Field(default=None, description="New hires get the stricter limit.")
+    opt_out: bool = Field(
+        default=False, description="true: never touch or store this person's events."
+    )
+    aliases: tuple[Email, ...] = Field(default=(), description="Other addresses of this person.")
     name: str | None = None
     team: str | None = None
 
 
 class RescheduleSection(Section):
-    window_days: PositiveInt = Field(7, description="How far ahead to look for a new slot.")
-    proposals: PositiveInt = Field(3, description="How many slots to propose.")
-    hold: bool = Field(False, description="Also place tentative holds (mode: full only).")
-    min_notice_hours: NonNegativeInt = Field(4, description="No slot sooner than this from now.")
-    step_minutes: PositiveInt = Field(15, description="Granularity of candidate slot starts.")
+    window_days: PositiveInt = Field(default=7, description="How far ahead to look for a new slot.")
+    proposals: PositiveInt = Field(default=3, description="How many slots to propose.")
+    hold: bool = Field(default=False, description="Also place tentative holds (mode: full only).")
+    min_notice_hours: NonNegativeInt = Field(
+        default=4, description="No slot sooner than this from now."
+    )
+    step_minutes: PositiveInt = Field(
+        default=15, description="Granularity of candidate slot starts."
+    )
 
 
 class PolicySection(Section):
-    max_gap_days: PositiveInt = Field(21, description="A pair is overdue after this many days.")
-    new_hire_days: NonNegativeInt = Field(90, description="How long someone counts as new.")
-    new_hire_max_gap_days: PositiveInt = Field(10, description="The limit when one is new.")
+    max_gap_days: PositiveInt = Field(
+        default=21, description="A pair is overdue after this many days."
+    )
+    new_hire_days: NonNegativeInt = Field(default=90, description="How long someone counts as new.")
+    new_hire_max_gap_days: PositiveInt = Field(default=10, description="The limit when one is new.")
     team_max_gap_days: dict[str, PositiveInt] = Field(
         default_factory=dict, description="Per-team limit {team: days}."
     )
-    reschedule: RescheduleSection = Field(default_factory=RescheduleSection)
-    holidays: tuple[date, ...] = Field((), description="Days never proposed for a reschedule.")
+    reschedule: RescheduleSection = RescheduleSection()
+    holidays: tuple[date, ...] = Field(
+        default=(), description="Days never proposed for a reschedule."
+    )
     opt_out_keyword: NonBlank = Field(
-        "#no-syncer", description="An event whose description holds this is left alone."
+        default="#no-syncer", description="An event whose description holds this is left alone."
     )
     lookback_days: PositiveInt = Field(
-        90, description="How far back cancellations count in the report."
+        default=90, description="How far back cancellations count in the report."
     )
 
 
 class DetectionSection(Section):
-    min_minutes: PositiveInt = Field(10, description="Shorter meetings are not 1:1s.")
-    max_minutes: PositiveInt = Field(90, description="Longer meetings are not 1:1s.")
-    title_include: tuple[Regex, ...] = Field((), description="Regexes; empty = any title.")
-    title_exclude: tuple[Regex, ...] = Field(("(?i)interview",), description="Regexes.")
-    allow_external: bool = Field(False, description="Count 1:1s with people outside domains.")
+    min_minutes: PositiveInt = Field(default=10, description="Shorter meetings are not 1:1s.")
+    max_minutes: PositiveInt = Field(default=90, description="Longer meetings are not 1:1s.")
+    title_include: tuple[Regex, ...] = Field(default=(), description="Regexes; empty = any title.")
+    title_exclude: tuple[Regex, ...] = Field(default=("(?i)interview",), description="Regexes.")
+    allow_external: bool = Field(
+        default=False, description="Count 1:1s with people outside domains."
+    )
 
     @model_validator(mode="after")
     def _bounds_in_order(self) -> DetectionSection:
@@ -129,32 +144,42 @@ Template = Annotated[
 
 class AgendaConfig(Section):
     template: Template = Field(
-        DEFAULT_TEMPLATE,
+        default=DEFAULT_TEMPLATE,
         description='"default", a list of {heading, prompts: [...]}, or the path of a YAML file '
         "holding such a list (relative to the config file).",
     )
 
 
 class LimitsSection(Section):
-    max_writes_per_run: PositiveInt = Field(500, description="A run stops writing after this.")
+    max_writes_per_run: PositiveInt = Field(
+        default=500, description="A run stops writing after this."
+    )
 
 
 class ScheduleSection(Section):
-    sweep_minutes: PositiveInt = Field(60, description="Full sweep of every calendar.")
-    pull_minutes: PositiveInt = Field(15, description="Incremental pull (push is faster).")
-    agenda_hour: int = Field(7, ge=0, le=23, description="Local hour to append agenda sections.")
-    overdue_hour: int = Field(8, ge=0, le=23, description="Local hour to flag overdue pairs.")
-    renew_hours: PositiveInt = Field(12, description="How often push channels are renewed.")
+    sweep_minutes: PositiveInt = Field(default=60, description="Full sweep of every calendar.")
+    pull_minutes: PositiveInt = Field(default=15, description="Incremental pull (push is faster).")
+    agenda_hour: int = Field(
+        default=7, ge=0, le=23, description="Local hour to append agenda sections."
+    )
+    overdue_hour: int = Field(
+        default=8, ge=0, le=23, description="Local hour to flag overdue pairs."
+    )
+    renew_hours: PositiveInt = Field(default=12, description="How often push channels are renewed.")
 
 
 class GoogleProvider(Section):
     service_account_file: NonBlank = Field(description="The service account's JSON key file.")
-    admin_subject: Email | None = Field(None, description="Admin to impersonate for Directory.")
-    api_endpoint: Url = Field("https://www.googleapis.com/", description="Overridable (sandbox).")
-    service_account_email: Email | None = Field(
-        None, description="syncer's own account; folded out of attendee lists."
+    admin_subject: Email | None = Field(
+        default=None, description="Admin to impersonate for Directory."
     )
-    ca_bundle: NonBlank | None = Field(None, description="Extra CA bundle (the sandbox's).")
+    api_endpoint: Url = Field(
+        default="https://www.googleapis.com/", description="Overridable (sandbox)."
+    )
+    service_account_email: Email | None = Field(
+        default=None, description="syncer's own account; folded out of attendee lists."
+    )
+    ca_bundle: NonBlank | None = Field(default=None, description="Extra CA bundle (the sandbox's).")
 
 
 class MicrosoftProvider(Section):
@@ -162,10 +187,12 @@ class MicrosoftProvider(Section):
     client_id: NonBlank
     client_secret: SecretStr
     authority: Url | None = Field(
-        None, description=f"Default: {MICROSOFT_LOGIN}/<tenant_id>. Overridable (sandbox)."
+        default=None, description=f"Default: {MICROSOFT_LOGIN}/<tenant_id>. Overridable (sandbox)."
     )
-    graph_endpoint: Url = Field("https://graph.microsoft.com/v1.0", description="Overridable.")
-    ca_bundle: NonBlank | None = Field(None, description="Extra CA bundle (the sandbox's).")
+    graph_endpoint: Url = Field(
+        default="https://graph.microsoft.com/v1.0", description="Overridable."
+    )
+    ca_bundle: NonBlank | None = Field(default=None, description="Extra CA bundle (the sandbox's).")
 
     @model_validator(mode="before")
     @classmethod
@@ -191,6 +218,10 @@ class ProvidersSection(Section):
 
 
 class WebSection(Section):
-    public_url: Url | None = Field(None, description="Where providers send push notifications.")
+    public_url: Url | None = Field(
+        default=None, description="Where providers send push notifications."
+    )
     bind: Bind = "127.0.0.1:8080"
-    admin_token: SecretStr | None = Field(None, description="Bearer token for the dashboard.")
+    admin_token: SecretStr | None = Field(
+        default=None, description="Bearer token for the dashboard."
+    )

@@ -99,12 +99,20 @@ def parse_yaml(text: str, env: Mapping[str, str], top: type = dict) -> Source:
         source.problems.append(ConfigProblem("", "the file is empty"))
         return source
     if not isinstance(tree, top):
-        kind = {dict: "a mapping", list: "a list"}
-        got = next((v for k, v in kind.items() if isinstance(tree, k)), f"{tree!r:.40}")
-        source.problems.append(ConfigProblem("", f"expected {kind[top]}, got {got}", 1))
+        source.problems.append(
+            ConfigProblem("", f"expected {_kind(top)}, got {_kind(type(tree), tree)}", 1)
+        )
         return source
     source.data = _plain(tree, (), source, env)
     return source
+
+
+def _kind(cls: type, value: object = None) -> str:
+    if issubclass(cls, dict):
+        return "a mapping"
+    if issubclass(cls, list):
+        return "a list"
+    return f"{value!r:.40}"
 
 
 def _plain(node: Any, path: KeyPath, source: Source, env: Mapping[str, str]) -> Any:
