@@ -270,6 +270,24 @@ def test_holiday_on_the_other_persons_local_date_counts_too() -> None:
     assert found == [utc(2026, 1, 14, 14), utc(2026, 1, 14, 14, 30)]
 
 
+def test_night_shift_hours_after_midnight_on_a_holiday_are_skipped() -> None:
+    nights = WorkingHours(days=((time(22), time(6)),) * 7)
+    a = Person("a@example.com", "google", "Europe/Berlin", nights)
+    b = Person("b@example.com", "google", "Europe/Berlin", nights)
+    found = find_slots(
+        duration=timedelta(hours=1),
+        people=(a, b),
+        busy=[],
+        window_start=utc(2026, 1, 13, 12),
+        window_end=utc(2026, 1, 14, 12),
+        now=utc(2026, 1, 1),
+        policy=ReschedulePolicy(proposals=10, min_notice_hours=0, step_minutes=60),
+        holidays={date(2026, 1, 14)},
+    )
+    # The shift of 01-13 runs 22:00-06:00 Berlin, but from midnight it is the holiday 01-14.
+    assert found == [utc(2026, 1, 13, 21), utc(2026, 1, 13, 22)]
+
+
 def test_fully_busy_day_is_skipped() -> None:
     found = find_slots(
         duration=HALF_HOUR,
