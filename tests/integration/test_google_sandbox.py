@@ -8,7 +8,7 @@ import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from google.auth.exceptions import RefreshError
@@ -491,7 +491,7 @@ def test_freebusy_answers_both_people_and_reports_unknown_calendars_inside(sandb
 
 
 class _Receiver(BaseHTTPRequestHandler):
-    received: list[dict[str, str]] = []
+    received: ClassVar[list[dict[str, str]]] = []
 
     def do_POST(self) -> None:
         self.received.append(

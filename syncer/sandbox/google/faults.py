@@ -97,10 +97,15 @@ class Faults:
             self.rules.clear()
             self.latency = 0.0
 
-    def take(self, method: str, path: str, person: str | None) -> FaultRule | None:
-        """The first matching rule, consuming one of its ``times``."""
+    def take(
+        self, method: str, path: str, person: str | None, *, explicit_only: bool = False
+    ) -> FaultRule | None:
+        """The first matching rule, consuming one of its ``times``. The token endpoint asks
+        with ``explicit_only``: only rules whose ``path`` names it apply there."""
         with self._lock:
             for rule in self.rules:
+                if explicit_only and rule.path is None:
+                    continue
                 if rule.matches(method, path, person):
                     if rule.times is not None:
                         rule.times -= 1

@@ -129,7 +129,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _token(self, form: dict[str, str]) -> None:
         state = self.state
-        rule = state.faults.take("POST", "/token", None)
+        rule = state.faults.take("POST", "/token", None, explicit_only=True)
         if rule is not None and rule.error() is None:
             self.close_connection = True
             return
