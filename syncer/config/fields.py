@@ -94,6 +94,13 @@ def check_url(value: str) -> str:
     return value
 
 
+def check_redis_url(value: str) -> str:
+    """redis://, rediss:// or unix:// (what redis-py's `from_url` accepts)."""
+    if urlsplit(value).scheme not in ("redis", "rediss", "unix"):
+        raise ValueError(f"expected a redis://, rediss:// or unix:// URL, got {value!r}")
+    return value
+
+
 def check_bind(value: str) -> str:
     """`host:port` to listen on, port 1..65535."""
     host, sep, port = value.rpartition(":")
@@ -209,5 +216,6 @@ EmailOrDomain = Annotated[str, BeforeValidator(_strip), AfterValidator(check_ema
 Zone = Annotated[str, BeforeValidator(_strip), AfterValidator(check_zone)]
 Regex = Annotated[str, AfterValidator(check_regex)]
 Url = Annotated[str, BeforeValidator(_strip), AfterValidator(check_url)]
+RedisUrl = Annotated[str, BeforeValidator(_strip), AfterValidator(check_redis_url)]
 Bind = Annotated[str, BeforeValidator(_strip), AfterValidator(check_bind)]
 NonBlank = Annotated[str, AfterValidator(check_not_blank)]

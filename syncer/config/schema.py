@@ -14,7 +14,14 @@ from typing import Any
 
 from pydantic import Field, PrivateAttr
 
-from syncer.config.fields import Domain, EmailOrDomain, Org, Zone, parse_working_hours
+from syncer.config.fields import (
+    Domain,
+    EmailOrDomain,
+    Org,
+    RedisUrl,
+    Zone,
+    parse_working_hours,
+)
 from syncer.config.sections import (
     DEFAULT_TEMPLATE,
     AgendaConfig,
@@ -61,7 +68,7 @@ class SyncerConfig(Section):
     schedule: ScheduleSection = ScheduleSection()
     providers: ProvidersSection = ProvidersSection()
     web: WebSection = WebSection()
-    redis_url: str | None = Field(
+    redis_url: RedisUrl | None = Field(
         default=None,
         description="Redis to use; the REDIS_URL environment variable wins; else embedded.",
     )

@@ -240,6 +240,7 @@ def test_unknown_time_zone_names_person_key_and_line(tmp_path: Path) -> None:
         ("mode: everything\n", "mode (line 13): Input should be 'observe', 'propose' or 'full'"),
         ("pilot: ['not an address']\n", "pilot[0] (line 13): not a valid e-mail address or do"),
         ("web: {bind: localhost}\n", "web.bind (line 13): expected host:port"),
+        ("redis_url: localhost:6379\n", "redis_url (line 13): expected a redis://, rediss://"),
         ("policy:\n  holidays: [someday]\n", "policy.holidays[0] (line 14): Input should be a va"),
         ("schedule: {agenda_hour: 24}\n", "schedule.agenda_hour (line 13): Input should be less"),
         (
