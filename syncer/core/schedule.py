@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import functools
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from dateutil import rrule as du
@@ -48,6 +49,7 @@ _PINNING_PARTS = frozenset({"BYMONTH", "BYMONTHDAY", "BYYEARDAY", "BYWEEKNO", "B
 # clock (fold=0: RFC 5545's reading of gaps and repeats), and aware + timedelta stays cheap.
 _EPOCH_WALL = datetime(1970, 1, 1)
 _EPOCH_UTC = datetime(1970, 1, 1, tzinfo=UTC)
+_ZERO = timedelta(0)
 _TICK = timedelta(microseconds=1)  # UNTIL is inclusive; windows are half-open
 
 
@@ -113,13 +115,13 @@ def instances(
     """UTC starts in [ws, we) -> whether an EXDATE removed them (at most about `limit`)."""
     lo, hi = wall(ws, zone) - _PAD, wall(we, zone) + _PAD
     found: dict[datetime, bool] = {}
-    offset = zone.utcoffset
+    offset = cast(Callable[[datetime], timedelta], zone.utcoffset)  # never None for a ZoneInfo
     cap = limit + 1_000  # room for the padding before the window
     for rule in schedule.rules:
         walls = rule.wall_starts(lo, hi, cap)
         until = we if rule.until is None else min(we, rule.until + _TICK)
         # wall - utcoffset(wall) as arithmetic on aware values: the hot loop of the module
-        utcs = [_EPOCH_UTC + ((w - _EPOCH_WALL) - offset(w)) for w in walls]  # type: ignore[operator]
+        utcs = [_EPOCH_UTC + ((w - _EPOCH_WALL) - offset(w)) for w in walls]
         found.update(dict.fromkeys([u for u in utcs if ws <= u < until][:limit], False))
     for naive in schedule.rdates:
         utc = to_utc(naive, zone)
@@ -321,19 +323,20 @@ def compile_pattern(p: PatternedRecurrence, dtstart: datetime, zone_name: str) -
     days = tuple(_graph_day(d) for d in p.days_of_week) or (du.weekdays[dtstart.weekday()],)
     kw: dict[str, Any] = {"interval": p.interval, "wkst": _graph_day(p.first_day_of_week)}
     if p.type == "daily":
-        freq = du.DAILY
+        kw["freq"] = du.DAILY
     elif p.type == "weekly":
-        freq, kw["byweekday"] = du.WEEKLY, days
+        kw["freq"], kw["byweekday"] = du.WEEKLY, days
     elif p.type == "absoluteMonthly":
-        freq = du.MONTHLY
+        kw["freq"] = du.MONTHLY
         kw.update(_day_of_month(p.day_of_month or dtstart.day))
     elif p.type == "relativeMonthly":
-        freq, kw["byweekday"], kw["bysetpos"] = du.MONTHLY, days, _graph_index(p.index)
+        kw["freq"], kw["byweekday"] = du.MONTHLY, days
+        kw["bysetpos"] = _graph_index(p.index)
     elif p.type == "absoluteYearly":
-        freq, kw["bymonth"] = du.YEARLY, p.month or dtstart.month
+        kw["freq"], kw["bymonth"] = du.YEARLY, p.month or dtstart.month
         kw.update(_day_of_month(p.day_of_month or dtstart.day))
     elif p.type == "relativeYearly":
-        freq, kw["bymonth"] = du.YEARLY, p.month or dtstart.month
+        kw["freq"], kw["bymonth"] = du.YEARLY, p.month or dtstart.month
         kw["byweekday"], kw["bysetpos"] = days, _graph_index(p.index)
     else:
         raise ValueError(f"unknown Graph recurrence pattern {p.type!r}")
@@ -350,7 +353,7 @@ def compile_pattern(p: PatternedRecurrence, dtstart: datetime, zone_name: str) -
         until = to_utc(datetime.combine(p.end_date, time.max), zone)  # endDate is inclusive
     elif p.range_type != "noEnd":
         raise ValueError(f"unknown Graph range type {p.range_type!r}")
-    rule = du.rrule(freq, dtstart=dtstart, cache=False, **kw)
+    rule = du.rrule(dtstart=dtstart, cache=False, **kw)
     step = {"daily": timedelta(days=1), "weekly": timedelta(weeks=1)}.get(p.type)
     period = step * p.interval if step is not None and "count" not in kw else None
     return Schedule((_make_rule(rule, dtstart, until, period, period, zone),))
@@ -386,4 +389,4 @@ def wall(moment: datetime, zone: ZoneInfo) -> datetime:
 
 def to_utc(naive: datetime, zone: ZoneInfo) -> datetime:
     """The UTC instant of a wall-clock time in `zone` (gaps and repeats read as RFC 5545 does)."""
-    return _EPOCH_UTC + ((naive - _EPOCH_WALL) - zone.utcoffset(naive))  # type: ignore[operator]
+    return _EPOCH_UTC + ((naive - _EPOCH_WALL) - (zone.utcoffset(naive) or _ZERO))
