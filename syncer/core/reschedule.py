@@ -4,7 +4,7 @@ The search works on intervals, not on a minute-by-minute scan: each person's wor
 list of UTC intervals (one per working day, read on their own wall clock), the intersection of
 those is where a 1:1 could go at all, and busy time plus holidays are one merged, sorted list
 that `is_free` answers with a bisect. Only the step grid inside the mutual working time is
-tested, so a week or a month of window costs about the same.
+tested, so the cost follows the hours the pair could meet, not the length of the window.
 
 Wall-clock edges that fall into a DST gap or fold are read as Python reads them (PEP 495,
 `fold=0`): a 02:30 start on a spring-forward night counts from the instant the zone's old
@@ -15,7 +15,7 @@ the answer is defined, not because it is pretty.
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -25,6 +25,8 @@ __all__ = ["find_slots", "is_free", "merge_busy"]
 
 _DAY = timedelta(days=1)
 _MIDNIGHT = time(0)
+_DAY_MINUTES = 24 * 60
+_DST_SLACK = 3 * 60  # minutes; more than any DST shift in the tz database
 
 Span = tuple[datetime, datetime]  # [start, end) in UTC
 
@@ -123,17 +125,15 @@ def find_slots(
     )
     organiser = zones[0]
     time_of_day = None if preferred is None else _wall_time(_utc(preferred, "preferred"), organiser)
-    candidates = _candidates(mutual, organiser, policy.step_minutes, time_of_day)
 
     free: set[datetime] = set()
     for span_start, span_end in mutual:
         first, last = max(span_start, earliest), min(span_end, latest) - duration
-        i = bisect_left(candidates, first)
-        while i < len(candidates) and candidates[i] <= last:
-            start = candidates[i]
+        if first > last:
+            continue
+        for start in _candidates(first, last, organiser, policy.step_minutes, time_of_day):
             if is_free(start, start + duration, blocked):
                 free.add(start)
-            i += 1
 
     ordered = sorted(free)
     if time_of_day is None:
@@ -187,19 +187,32 @@ def _holiday_spans(zone: ZoneInfo, holidays: frozenset[date]) -> list[BusyInterv
 
 
 def _candidates(
-    spans: Sequence[Span], zone: ZoneInfo, step_minutes: int, time_of_day: time | None
-) -> list[datetime]:
-    """Sorted candidate starts on the organiser's days that any of `spans` touches."""
-    days: set[date] = set()
-    for start, end in spans:
-        day, last_day = start.astimezone(zone).date(), end.astimezone(zone).date()
-        while day <= last_day:
-            days.add(day)
-            day += _DAY
-    marks = [time(m // 60, m % 60) for m in range(0, 24 * 60, step_minutes)]
-    if time_of_day is not None:
-        marks.append(time_of_day)
-    return sorted({instant for day in days for mark in marks for instant in _wall(day, mark, zone)})
+    first: datetime, last: datetime, zone: ZoneInfo, step_minutes: int, time_of_day: time | None
+) -> Iterator[datetime]:
+    """Instants in [first, last] whose wall clock in `zone` reads a step mark or `time_of_day`.
+
+    Only the marks near the span are converted (with a few hours' slack for a DST shift inside
+    it), so a short overlap costs a handful of conversions, not a whole day's grid.
+    """
+    local_first, local_last = first.astimezone(zone), last.astimezone(zone)
+    day = local_first.date()
+    while day <= local_last.date():
+        lowest = _minute_of_day(local_first) - _DST_SLACK if day == local_first.date() else 0
+        highest = (
+            _minute_of_day(local_last) + _DST_SLACK if day == local_last.date() else _DAY_MINUTES
+        )
+        first_mark = max(0, -(-lowest // step_minutes) * step_minutes)
+        marks = [
+            time(m // 60, m % 60)
+            for m in range(first_mark, min(highest + 1, _DAY_MINUTES), step_minutes)
+        ]
+        if time_of_day is not None:
+            marks.append(time_of_day)
+        for mark in marks:
+            for instant in _wall(day, mark, zone):
+                if first <= instant <= last:
+                    yield instant
+        day += _DAY
 
 
 # --------------------------------------------------------------------------------------------
@@ -251,6 +264,10 @@ def _wall(day: date, at: time, zone: ZoneInfo) -> set[datetime]:
         if instant.astimezone(zone).replace(tzinfo=None) == naive:
             found.add(instant)
     return found
+
+
+def _minute_of_day(local: datetime) -> int:
+    return local.hour * 60 + local.minute
 
 
 def _wall_time(instant: datetime, zone: ZoneInfo) -> time:
