@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import google_auth_httplib2
-import httplib2
+import google_auth_httplib2  # type: ignore[import-untyped]
+import httplib2  # type: ignore[import-untyped]
 from google.oauth2 import service_account
-from googleapiclient.discovery import build
+from googleapiclient.discovery import build  # type: ignore[import-untyped]
 
 SCOPES = {
     "calendar": ["https://www.googleapis.com/auth/calendar"],
@@ -32,7 +32,7 @@ def service(
     ca_certs: str | None = None,
 ) -> Any:
     """A googleapiclient Resource for ``api`` acting as ``person`` through the service account."""
-    credentials = service_account.Credentials.from_service_account_info(
+    credentials = service_account.Credentials.from_service_account_info(  # type: ignore[no-untyped-call]
         key_info, scopes=scopes or SCOPES[api], subject=person
     )
     http = google_auth_httplib2.AuthorizedHttp(

@@ -16,8 +16,10 @@ from .calendar.writes import EventWriter
 from .errors import not_found
 
 if TYPE_CHECKING:
-    from .calendar.store import CalendarData
-    from .state import GoogleState
+    import threading
+
+    from .calendar.store import CalendarData, CalendarStore
+    from .state import Person
 
 
 def _when(moment: dt.datetime, time_zone: str) -> dict[str, str]:
@@ -27,17 +29,21 @@ def _when(moment: dt.datetime, time_zone: str) -> dict[str, str]:
 
 
 class PersonControls:
-    """Mixed into ``GoogleState``."""
+    """Mixed into ``GoogleState``; these are the parts of it the controls use."""
 
-    def _writer(self: GoogleState) -> EventWriter:  # type: ignore[misc]
-        return EventWriter(self)
+    lock: threading.RLock
+    calendars: CalendarStore
 
-    def _calendar(self: GoogleState, email: str) -> CalendarData:  # type: ignore[misc]
+    def person(self, email: str) -> Person | None:
+        raise NotImplementedError
+
+    def _writer(self) -> EventWriter:
+        return EventWriter(self)  # type: ignore[arg-type]
+
+    def _calendar(self, email: str) -> CalendarData:
         return self.calendars.get(email.lower())
 
-    def _instance_id(
-        self: GoogleState, email: str, event_id: str, original_start: dt.datetime
-    ) -> str:  # type: ignore[misc]
+    def _instance_id(self, email: str, event_id: str, original_start: dt.datetime) -> str:
         calendar = self._calendar(email)
         master = self.calendars.require(calendar, event_id)
         if "date" in master.body["start"]:
@@ -45,8 +51,8 @@ class PersonControls:
         return instance_id(event_id, {"dateTime": original_start.isoformat()})
 
     def create_event(
-        self: GoogleState, organizer: str, body: dict[str, Any], send_updates: str = "all"
-    ) -> dict[str, Any]:  # type: ignore[misc]
+        self, organizer: str, body: dict[str, Any], send_updates: str = "all"
+    ) -> dict[str, Any]:
         """Any event on ``organizer``'s calendar, with copies for attendees of the org."""
         with self.lock:
             record = self._writer().insert(
@@ -54,8 +60,8 @@ class PersonControls:
             )
             return copy.deepcopy(record.body)
 
-    def create_one_on_one(  # type: ignore[misc]
-        self: GoogleState,
+    def create_one_on_one(
+        self,
         organizer: str,
         attendee: str,
         start: dt.datetime,
@@ -84,9 +90,7 @@ class PersonControls:
         }
         return str(self.create_event(organizer, body)["id"])
 
-    def _change(
-        self: GoogleState, email: str, event_id: str, change: dict[str, Any]
-    ) -> dict[str, Any]:  # type: ignore[misc]
+    def _change(self, email: str, event_id: str, change: dict[str, Any]) -> dict[str, Any]:
         calendar = self._calendar(email)
         record = self.calendars.require(calendar, event_id, live=True)
         body = copy.deepcopy(record.body)
@@ -100,13 +104,13 @@ class PersonControls:
         )
 
     def move_instance(
-        self: GoogleState,
+        self,
         organizer: str,
         event_id: str,
         original_start: dt.datetime,
         new_start: dt.datetime,
         minutes: int | None = None,
-    ) -> str:  # type: ignore[misc]
+    ) -> str:
         """The organiser drags one occurrence elsewhere; returns the instance id."""
         with self.lock:
             instance = self._instance_id(organizer, event_id, original_start)
@@ -122,9 +126,7 @@ class PersonControls:
             )
             return instance
 
-    def cancel_instance(
-        self: GoogleState, organizer: str, event_id: str, original_start: dt.datetime
-    ) -> str:  # type: ignore[misc]
+    def cancel_instance(self, organizer: str, event_id: str, original_start: dt.datetime) -> str:
         """The organiser deletes one occurrence (it becomes a cancelled instance)."""
         with self.lock:
             instance = self._instance_id(organizer, event_id, original_start)
@@ -132,12 +134,12 @@ class PersonControls:
             return instance
 
     def respond(
-        self: GoogleState,
+        self,
         attendee: str,
         event_id: str,
         status: str,
         original_start: dt.datetime | None = None,
-    ) -> str:  # type: ignore[misc]
+    ) -> str:
         """An attendee answers (accepted, declined, tentative) a series or one occurrence."""
         with self.lock:
             target = (
@@ -156,28 +158,22 @@ class PersonControls:
             self._writer().replace(calendar, target, body, attendee.lower(), "all")
             return target
 
-    def decline_instance(
-        self: GoogleState, attendee: str, event_id: str, original_start: dt.datetime
-    ) -> str:  # type: ignore[misc]
+    def decline_instance(self, attendee: str, event_id: str, original_start: dt.datetime) -> str:
         return self.respond(attendee, event_id, "declined", original_start)
 
-    def decline_series(self: GoogleState, attendee: str, event_id: str) -> str:  # type: ignore[misc]
+    def decline_series(self, attendee: str, event_id: str) -> str:
         return self.respond(attendee, event_id, "declined")
 
-    def edit_description(
-        self: GoogleState, person: str, event_id: str, text: str
-    ) -> dict[str, Any]:  # type: ignore[misc]
+    def edit_description(self, person: str, event_id: str, text: str) -> dict[str, Any]:
         """Someone rewrites the description (the organiser's edit reaches every copy)."""
         with self.lock:
             return self._change(person, event_id, {"description": text})
 
-    def delete_series(self: GoogleState, organizer: str, event_id: str) -> None:  # type: ignore[misc]
+    def delete_series(self, organizer: str, event_id: str) -> None:
         with self.lock:
             self._writer().delete(self._calendar(organizer), event_id, organizer.lower(), "all")
 
-    def end_series(
-        self: GoogleState, organizer: str, event_id: str, until: dt.datetime
-    ) -> dict[str, Any]:  # type: ignore[misc]
+    def end_series(self, organizer: str, event_id: str, until: dt.datetime) -> dict[str, Any]:
         """Set UNTIL on the series' RRULE ("this and following" ends here)."""
         with self.lock:
             record = self.calendars.require(self._calendar(organizer), event_id, live=True)
@@ -194,9 +190,7 @@ class PersonControls:
                 lines.append(line)
             return self._change(organizer, event_id, {"recurrence": lines})
 
-    def add_room(
-        self: GoogleState, organizer: str, event_id: str, room_email: str
-    ) -> dict[str, Any]:  # type: ignore[misc]
+    def add_room(self, organizer: str, event_id: str, room_email: str) -> dict[str, Any]:
         """Book a room: a resource attendee that accepts."""
         with self.lock:
             record = self.calendars.require(self._calendar(organizer), event_id, live=True)
@@ -206,12 +200,12 @@ class PersonControls:
             )
             return self._change(organizer, event_id, {"attendees": attendees})
 
-    def share_calendar(self: GoogleState, owner: str, grantee: str, role: str = "reader") -> None:  # type: ignore[misc]
+    def share_calendar(self, owner: str, grantee: str, role: str = "reader") -> None:
         """Give someone reader/writer/freeBusyReader access to a calendar."""
         with self.lock:
             self._calendar(owner).acl[grantee.lower()] = role
 
-    def event(self: GoogleState, email: str, event_id: str) -> dict[str, Any]:  # type: ignore[misc]
+    def event(self, email: str, event_id: str) -> dict[str, Any]:
         """The stored body of one copy (for assertions)."""
         with self.lock:
             return copy.deepcopy(self.calendars.require(self._calendar(email), event_id).body)

@@ -37,11 +37,11 @@ def _busy(
         ):
             continue
         if "recurrence" in body:
-            for original, start, end in occurrences(body, t_max, calendar.time_zone):
+            for original, first, last in occurrences(body, t_max, calendar.time_zone):
                 if _has_exception(calendar, body["id"], original):
                     continue
                 spans.append(
-                    (moment_of(start, calendar.time_zone), moment_of(end, calendar.time_zone))
+                    (moment_of(first, calendar.time_zone), moment_of(last, calendar.time_zone))
                 )
         else:
             spans.append(event_span(body, calendar.time_zone))

@@ -226,8 +226,8 @@ class Lister:
             return True
         if "recurrence" in body:
             horizon = t_max or (self.state.clock.now() + HORIZON)
-            for _original, _start, end in occurrences(body, horizon, calendar.time_zone):
-                if t_min is None or moment_of(end, calendar.time_zone) > t_min:
+            for _original, _start, until in occurrences(body, horizon, calendar.time_zone):
+                if t_min is None or moment_of(until, calendar.time_zone) > t_min:
                     return True
             return False
         if "start" in body:

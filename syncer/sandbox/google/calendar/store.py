@@ -149,8 +149,11 @@ class CalendarStore:
         ]
 
     def propagate(
-        self, organizer: CalendarData, event_id: str, removed: set[str] = frozenset()
-    ) -> None:  # type: ignore[assignment]
+        self,
+        organizer: CalendarData,
+        event_id: str,
+        removed: set[str] | frozenset[str] = frozenset(),
+    ) -> None:
         """Push the organiser's version of an event to attendees' copies (and cancel the
         copies of attendees that were removed)."""
         source = organizer.events[event_id].body

@@ -69,7 +69,7 @@ def event_span(
 
 def instance_suffix(original: dict[str, Any]) -> str:
     if is_all_day(original):
-        return original["date"].replace("-", "")
+        return str(original["date"]).replace("-", "")
     return moment_of(original).astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
