@@ -1,35 +1,19 @@
 """The Google provider: Calendar v3, Drive v3 and Docs v1 through google-api-python-client.
 
-Acts as each person through a service account with domain-wide delegation: one delegated
-credential per person (so the token is fetched once per person, not per call) and one service
-object per (person, API), both cached on the provider. A provider object is meant for one worker
-thread at a time (httplib2 connections are not thread-safe).
-
-Every call goes through `call_with_retry`; wire errors leave only as `syncer.errors`. Parsing of
-payloads lives in `google_parse`; this module only sequences the calls. Writes always carry
-`sendUpdates="none"`: nobody gets mail because syncer touched an event.
+This module only sequences calls: `google_http.GoogleSession` acts as each person and retries,
+`google_parse` turns payloads into the model. Writes always carry `sendUpdates="none"`:
+nobody gets mail because syncer touched an event.
 """
 
 from __future__ import annotations
 
-import json
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
-from functools import partial
-from pathlib import Path
 from typing import Any
 
-import google.auth.exceptions
-import google_auth_httplib2
-import httplib2
-import structlog
-from google.oauth2 import service_account
-from googleapiclient.discovery import build
-from googleapiclient.errors import HttpError
-
 from syncer.core.model import BusyInterval, Change, ProviderName
-from syncer.errors import Conflict, CursorExpired, NotFound, ProviderError
+from syncer.errors import Conflict, NotFound, ProviderError
 from syncer.providers.base import (
     MARKER_AGENDA,
     MARKER_HOLD,
@@ -40,6 +24,7 @@ from syncer.providers.base import (
     HoldRef,
     PullResult,
 )
+from syncer.providers.google_http import SCOPES, GoogleSession, classify_google_error
 from syncer.providers.google_parse import (
     MalformedItem,
     attach_overrides,
@@ -51,63 +36,8 @@ from syncer.providers.google_parse import (
     parse_instant,
     zone_of,
 )
-from syncer.providers.retry import call_with_retry, parse_retry_after
 
-SCOPES = (
-    "https://www.googleapis.com/auth/calendar",
-    "https://www.googleapis.com/auth/drive.file",
-    "https://www.googleapis.com/auth/documents",
-)
 DOC_MIME = "application/vnd.google-apps.document"
-_APIS = {"calendar": "v3", "drive": "v3", "docs": "v1"}
-_RATE_LIMIT_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded"})
-_RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-
-
-def _error_reason(exc: HttpError) -> str | None:
-    """The first `errors[].reason` of a Google error answer (what production code branches on)."""
-    try:
-        data = json.loads(exc.content.decode("utf-8"))
-        errors = data["error"].get("errors") or []
-        reason = errors[0].get("reason") if errors else data["error"].get("status")
-        return str(reason) if reason else None
-    except (ValueError, KeyError, TypeError, AttributeError, IndexError):
-        return None
-
-
-def classify_google_error(exc: BaseException, *, cursor_call: bool = False) -> ProviderError | None:
-    """A googleapiclient / google-auth / transport exception -> the matching `syncer.errors`.
-
-    `cursor_call`: the call carried a sync token, so 410 means "cursor expired" rather than
-    "deleted". Returns None for anything that is not a provider failure (a bug: re-raised).
-    """
-    if isinstance(exc, HttpError):
-        status = int(exc.resp.status)
-        reason = _error_reason(exc)
-        message = str(exc.reason or "")
-        retry_after = parse_retry_after(exc.resp.get("retry-after"))
-        if status == 412:
-            return Conflict("google", status, message, reason=reason)
-        if status == 410 and cursor_call:
-            return CursorExpired("google", status, message, reason=reason)
-        if status in (404, 410):
-            return NotFound("google", status, message, reason=reason)
-        retryable = status in _RETRY_STATUSES or (status == 403 and reason in _RATE_LIMIT_REASONS)
-        return ProviderError(
-            "google",
-            status,
-            message,
-            retryable=retryable,
-            retry_after=retry_after if retryable else None,
-            reason=reason,
-        )
-    if isinstance(exc, google.auth.exceptions.RefreshError):
-        retryable = bool(getattr(exc, "retryable", False))
-        return ProviderError("google", None, str(exc), retryable=retryable, reason="token")
-    if isinstance(exc, google.auth.exceptions.TransportError | httplib2.HttpLib2Error | OSError):
-        name = type(exc).__name__
-        return ProviderError("google", None, f"connection failed ({name})", retryable=True)
-    return None
 
 
 def _rfc3339(value: datetime) -> str:
@@ -132,109 +62,36 @@ class GoogleProvider:
         max_attempts: int = 6,
         base_delay: float = 0.2,
         max_delay: float = 30.0,
-        sleep: Any = None,
+        sleep: Callable[[float], None] | None = None,
         timeout: float = 60.0,
     ) -> None:
-        if isinstance(service_account_info, Mapping):
-            base = service_account.Credentials.from_service_account_info(
-                dict(service_account_info), scopes=list(scopes)
-            )
-        else:
-            base = service_account.Credentials.from_service_account_file(
-                str(Path(service_account_info)), scopes=list(scopes)
-            )
-        self._base_credentials = base
+        self._session = GoogleSession(
+            service_account_info,
+            api_endpoint,
+            ca_certs=ca_certs,
+            scopes=scopes,
+            timeout=timeout,
+            max_attempts=max_attempts,
+            base_delay=base_delay,
+            max_delay=max_delay,
+            sleep=sleep,
+            log=log,
+        )
+        self._call = self._session.call
         # syncer's own account, which the engine folds like a room when detecting 1:1s.
-        self.service_account_email = (service_account_email or base.service_account_email).lower()
-        self._endpoint = api_endpoint.rstrip("/") + "/" if api_endpoint else None
-        self._ca_certs = ca_certs
-        self._timeout = timeout
+        self.service_account_email = (
+            service_account_email or self._session.service_account_email
+        ).lower()
         self.opt_out_keyword = opt_out_keyword
-        self._log = log if log is not None else structlog.get_logger("syncer.providers.google")
-        self._retry: dict[str, Any] = {
-            "max_attempts": max_attempts,
-            "base_delay": base_delay,
-            "max_delay": max_delay,
-        }
-        if sleep is not None:
-            self._retry["sleep"] = sleep
-        self._https: dict[str, Any] = {}
-        self._services: dict[str, Any] = {}
-        self._collections: dict[tuple[str, str, str], Any] = {}
-        self.calls = 0  # HTTP attempts made, retries included (benchmarks and tests read it)
+        self._log = self._session.log
+
+    @property
+    def calls(self) -> int:
+        """HTTP attempts made so far, retries included (benchmarks and tests read it)."""
+        return self._session.calls
 
     # ----------------------------------------------------------------------------------------
     # Plumbing
-
-    def _http(self, person: str) -> Any:
-        """The authorised connection acting as `person`: one delegated credential each, so the
-        token is fetched once per person and refreshed only when it expires."""
-        key = person.lower()
-        if key not in self._https:
-            creds = self._base_credentials.with_subject(key)
-            self._https[key] = google_auth_httplib2.AuthorizedHttp(
-                creds, http=httplib2.Http(ca_certs=self._ca_certs, timeout=self._timeout)
-            )
-        return self._https[key]
-
-    def _collection(self, api: str, name: str) -> Any:
-        """A collection (`events()`, `files()`, `documents()`...), built once per provider.
-
-        googleapiclient builds services and collections from the discovery document, docstrings
-        included (~0.3 s for Docs): done once, and each request runs on the person's `_http`."""
-        key = (api, name)
-        if key not in self._collections:
-            if api not in self._services:
-                options = {"api_endpoint": self._endpoint} if self._endpoint else None
-                self._services[api] = build(
-                    api,
-                    _APIS[api],
-                    http=httplib2.Http(ca_certs=self._ca_certs, timeout=self._timeout),
-                    client_options=options,
-                    static_discovery=True,
-                    cache_discovery=False,
-                )
-            self._collections[key] = getattr(self._services[api], name)()
-        return self._collections[key]
-
-    def _call(
-        self,
-        person: str,
-        api: str,
-        collection: str,
-        method: str,
-        *,
-        cursor_call: bool = False,
-        etag: str | None = None,
-        **params: Any,
-    ) -> Any:
-        """One API call as `person`, retried; `etag` becomes an If-Match precondition."""
-        request = getattr(self._collection(api, collection), method)(**params)
-        if etag is not None:
-            request.headers["If-Match"] = etag
-        http = self._http(person)
-
-        def attempt() -> Any:
-            self.calls += 1
-            return request.execute(http=http)
-
-        return call_with_retry(
-            attempt,
-            provider="google",
-            classify=partial(classify_google_error, cursor_call=cursor_call),
-            on_retry=self._log_retry,
-            **self._retry,
-        )
-
-    def _log_retry(self, error: ProviderError, attempt: int, delay: float) -> None:
-        self._log.info(
-            "provider.retry",
-            provider="google",
-            status=error.status,
-            reason=error.reason,
-            attempt=attempt,
-            delay=round(delay, 3),
-        )
 
     def _event_call(self, calendar: str, method: str, **params: Any) -> Any:
         """An events.* call on `calendar`, acting as its owner."""
@@ -492,10 +349,10 @@ class GoogleProvider:
             "extendedProperties": {"private": dict(markers)},
         }
         created = self._event_call(calendar, "insert", body=event, sendUpdates="none")
-        hold = parse_hold(created, calendar)
-        if hold is None:
+        made = parse_hold(created, calendar)
+        if made is None:
             raise ProviderError("google", None, "created hold came back without its markers")
-        return hold
+        return made
 
     def find_holds(self, calendar: str, pair_key: str) -> list[HoldRef]:
         params = {
