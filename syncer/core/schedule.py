@@ -83,9 +83,11 @@ class _Rule:
         """Naive wall-clock starts in [lo, hi], in order; about `cap` at most past `lo`."""
         if self.until_wall is not None and self.until_wall < hi:
             hi = self.until_wall
+        if hi < lo:
+            return []
         cycle, offsets, start = self.cycle, self.offsets, self.dtstart
         if cycle is not None:
-            if not offsets or hi < lo:
+            if not offsets:
                 return []
             base = start + (lo - start) // cycle * cycle if lo > start else start
             cycles = min((hi - base) // cycle + 1, cap // len(offsets) + 2)
@@ -214,7 +216,10 @@ def _compile_rrule(
     rule = du.rrulestr(";".join(kept), dtstart=dtstart, cache=False)
     if not isinstance(rule, du.rrule):  # pragma: no cover - one RRULE value is one rule
         raise ValueError(f"RRULE {value!r} is not a single rule")
-    if dtstart_counts and count and rule.after(dtstart, inc=True) != dtstart:
+    first = rule.after(dtstart, inc=True)
+    if first is None:
+        return None  # an impossible rule (30 February): dateutil searched to year 9999 once
+    if dtstart_counts and count and first != dtstart:
         if count == 1:
             return None  # DTSTART itself was the only instance
         rule = rule.replace(count=count - 1)

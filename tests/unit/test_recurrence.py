@@ -179,6 +179,20 @@ def test_endless_rule_is_capped_per_call() -> None:
     assert len(expand(s, utc(2024, 1, 1), utc(2030, 1, 1), limit=10)) == 10
 
 
+def test_impossible_rule_leaves_only_dtstart() -> None:
+    s = series(rrule("RRULE:FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30"), WEEKLY_MONDAY)
+    assert local(expand(s, *YEAR_2024)) == [datetime(2024, 1, 8, 10)]
+
+
+def test_daily_rule_filtered_by_month_skips_other_months_across_years() -> None:
+    s = series(
+        rrule("RRULE:FREQ=DAILY;INTERVAL=10;BYMONTH=1"), datetime(2020, 1, 1, 9, tzinfo=BERLIN)
+    )
+    got = local(expand(s, utc(2023, 12, 1), utc(2024, 3, 1)))
+    # 2020-01-01 + 10k days; only those falling in January are kept.
+    assert got == [datetime(2024, 1, d, 9) for d in (10, 20, 30)]
+
+
 def test_malformed_rule_raises_value_error() -> None:
     start = datetime(2024, 1, 1, 9, tzinfo=BERLIN)
     for lines in (("RRULE:FREQ=SOMETIMES",), ("RRULE:INTERVAL=2",), ("EXDATE:2024-01-01",)):

@@ -48,9 +48,7 @@ TRANSITIONS = (
 )
 DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 GRAPH_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-SETTINGS = settings(
-    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
+SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @st.composite
@@ -107,6 +105,11 @@ def rrule_cases(draw: st.DrawFn) -> tuple[str, datetime, str, datetime, datetime
         parts.append(f"BYDAY={nth if synced or draw(st.booleans()) else -1}{own_day}")
     if freq == "WEEKLY" and draw(st.booleans()):
         parts.append("WKST=" + draw(st.sampled_from(DAYS)))
+    if freq != "MONTHLY" and draw(st.integers(0, 3)) == 0:  # a filter pinned to dates
+        months = set(draw(st.lists(st.integers(1, 12), min_size=1, max_size=4)))
+        if synced:
+            months.add(start.month)
+        parts.append("BYMONTH=" + ",".join(map(str, sorted(months))))
     first_utc = start.replace(tzinfo=ZoneInfo(zone)).astimezone(UTC)
     if end == "count":
         parts.append(f"COUNT={draw(st.integers(1, 30))}")
