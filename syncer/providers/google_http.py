@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import google.auth.exceptions
 import google_auth_httplib2
@@ -85,6 +86,21 @@ def classify_google_error(exc: BaseException, *, cursor_call: bool = False) -> P
     return None
 
 
+def sandbox_endpoint(api_endpoint: str | None) -> str | None:
+    """The `api_endpoint` client option to pass, or None to use Google's own endpoints.
+
+    With the option set, googleapiclient drops each API's service path (`calendar/v3/`) and
+    uses the one URL for every API: right for the sandbox, wrong for Google, whose APIs live
+    at different paths and hosts (www.googleapis.com/calendar/v3/, docs.googleapis.com/). So a
+    Google host (the config's default) means "the library's defaults"."""
+    if not api_endpoint:
+        return None
+    host = (urlsplit(api_endpoint).hostname or "").lower()
+    if host == "googleapis.com" or host.endswith(".googleapis.com"):
+        return None
+    return api_endpoint.rstrip("/") + "/"
+
+
 class GoogleSession:
     """Credentials, services and retried calls; the provider only says what to call."""
 
@@ -112,8 +128,7 @@ class GoogleSession:
             )
         self._base_credentials = base
         self.service_account_email: str = base.service_account_email
-        # None: Google's own endpoints. Set (the sandbox), the client drops the service path.
-        self._endpoint = api_endpoint.rstrip("/") + "/" if api_endpoint else None
+        self._endpoint = sandbox_endpoint(api_endpoint)
         self._ca_certs = ca_certs
         self._timeout = timeout
         self.log = log if log is not None else structlog.get_logger("syncer.providers.google")
@@ -200,4 +215,4 @@ class GoogleSession:
         )
 
 
-__all__ = ["SCOPES", "GoogleSession", "classify_google_error"]
+__all__ = ["SCOPES", "GoogleSession", "classify_google_error", "sandbox_endpoint"]

@@ -15,9 +15,10 @@ from zoneinfo import ZoneInfo
 import googleapiclient
 import pytest
 
-from syncer.core.blocks import block_hash, current_block
+from syncer.core.blocks import block_hash, content_hash, current_block, merge, render
 from syncer.core.model import (
     Attendee,
+    BlockContent,
     EventRemoved,
     OverrideChanged,
     RRuleRecurrence,
@@ -140,6 +141,14 @@ def test_series_keeps_no_description_only_its_block_hash() -> None:
     assert "Notes" not in repr(s)
     block = current_block(MASTER["description"], "text")
     assert s.block_hash == (block_hash(block) if block is not None else None)
+
+
+def test_block_hash_is_that_of_the_managed_block_in_the_description() -> None:
+    content = BlockContent(agenda_url="https://docs.google.com/document/d/doc1/edit")
+    block = render(content, "Europe/Paris", "text")
+    s = parse({**MASTER, "description": merge(MASTER["description"], block, "text")}).series  # type: ignore[union-attr]
+    assert s.block_hash == content_hash(content, "Europe/Paris", "text")
+    assert parse(MASTER).series.block_hash is None  # type: ignore[union-attr]
 
 
 def test_opt_out_keyword_in_the_description_is_flagged() -> None:

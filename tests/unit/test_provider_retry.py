@@ -1,4 +1,4 @@
-"""The shared retry helper and Google's error translation, without any network."""
+"""The shared retry helper, Google's error translation and endpoints, without any network."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from syncer.errors import Conflict, CursorExpired, NotFound, ProviderError
-from syncer.providers.google import classify_google_error
+from syncer.providers.google_http import GoogleSession, classify_google_error, sandbox_endpoint
 from syncer.providers.retry import backoff_delay, call_with_retry, parse_retry_after
 
 
@@ -157,3 +157,42 @@ def test_dropped_connections_are_retryable() -> None:
     error = classify_google_error(ConnectionResetError("reset by peer"))
     assert error is not None and error.retryable and error.status is None
     assert classify_google_error(KeyError("bug")) is None
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "expected"),
+    [
+        ("https://www.googleapis.com/", None),
+        ("https://docs.googleapis.com", None),
+        (None, None),
+        ("https://localhost:8443", "https://localhost:8443/"),
+    ],
+)
+def test_google_hosts_use_the_libraries_own_endpoints(
+    endpoint: str | None, expected: str | None
+) -> None:
+    assert sandbox_endpoint(endpoint) == expected
+
+
+def test_production_requests_go_to_each_apis_own_path() -> None:
+    """The config's default endpoint must not collapse every API onto one host and path."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    pem = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    key = {
+        "type": "service_account",
+        "client_email": "syncer@example.iam.gserviceaccount.com",
+        "private_key": pem.decode(),
+        "private_key_id": "k1",
+        "token_uri": "https://oauth2.googleapis.com/token",
+    }
+    session = GoogleSession(key, "https://www.googleapis.com/")
+    events = session.collection("calendar", "events").list(calendarId="a@example.com")
+    document = session.collection("docs", "documents").get(documentId="d1")
+    assert events.uri.startswith("https://www.googleapis.com/calendar/v3/calendars/a%40example.com")
+    assert document.uri.startswith("https://docs.googleapis.com/v1/documents/d1")
