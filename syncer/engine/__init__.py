@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,7 +17,7 @@ import structlog
 from syncer.config import SyncerConfig
 from syncer.core import agenda
 from syncer.core.model import Action, EnsureAgendaDoc, Person, ProviderName
-from syncer.core.plan import describe, plan
+from syncer.core.plan import AgendaRef, describe, plan
 from syncer.engine.apply import Applier, ApplyStats, WriteBudget
 from syncer.engine.providers import build_providers
 from syncer.engine.pull import PullStats, pull_calendar
@@ -75,7 +75,8 @@ class Engine:
         self.people: dict[str, Person] = {p.email: p for p in config.people_list()}
         self.policy = config.policy()
         self.rules = config.detection_rules()
-        self.template = agenda.template_from_config(config.agenda.template)
+        sections = config.agenda_sections()
+        self.template = agenda.template_from_config(sections if sections else "default")
         self.log = structlog.get_logger().bind(org=config.org)
 
     # ---------------------------------------------------------------- providers
@@ -146,6 +147,8 @@ class Engine:
                 if isinstance(action, EnsureAgendaDoc):
                     applier.apply(action)
             views, actions = self.plan_actions(now)
+        if self.dry_run:
+            actions = self._with_new_docs(views, actions, now)
         for action in actions:
             if self.dry_run:
                 summary.planned.append(describe(action))
@@ -161,6 +164,21 @@ class Engine:
             remember_proposals(self.store, views)
         self.log.info("sync.done", **{k: v for k, v in vars(summary).items() if isinstance(v, int)})
         return summary
+
+    def _with_new_docs(
+        self, views: list[PairView], actions: list[Action], now: datetime
+    ) -> list[Action]:
+        """A dry run creates no doc, so plan as if each pending doc existed: the admin sees
+        every write the real run would make, links included."""
+        pending = {a.pair for a in actions if isinstance(a, EnsureAgendaDoc)}
+        if not pending:
+            return actions
+        placeholder = AgendaRef(doc_id="(new)", url="(link to the new agenda doc)")
+        states = [
+            replace(v.state, agenda=placeholder) if v.pair in pending else v.state for v in views
+        ]
+        rest = [a for a in plan(states, self.policy, now) if not isinstance(a, EnsureAgendaDoc)]
+        return [a for a in actions if isinstance(a, EnsureAgendaDoc)] + rest
 
     def report(self, pair: tuple[str, str] | None = None) -> dict[str, Any]:
         now = self.clock()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import structlog
 
 from syncer.config import SyncerConfig
@@ -10,25 +12,29 @@ from syncer.errors import SyncerError
 from syncer.providers.base import Provider
 
 
-def build_providers(config: SyncerConfig) -> tuple[dict[ProviderName, Provider], dict[str, str]]:
-    """The providers the config's people need; the second value says why any is unavailable."""
+def build_providers(
+    config: SyncerConfig, *, sleep: Callable[[float], None] | None = None
+) -> tuple[dict[ProviderName, Provider], dict[str, str]]:
+    """The providers the config's people need; the second value says why any is unavailable.
+
+    `sleep` replaces time.sleep between retries (tests and simulations pass their own)."""
     needed = {p.provider for p in config.people_list()}
     providers: dict[ProviderName, Provider] = {}
     unavailable: dict[str, str] = {}
     if "google" in needed:
         try:
-            providers["google"] = _google(config)
+            providers["google"] = _google(config, sleep)
         except (ImportError, SyncerError, OSError, ValueError) as err:
             unavailable["google"] = str(err)
     if "microsoft" in needed:
         try:
-            providers["microsoft"] = _microsoft(config)
+            providers["microsoft"] = _microsoft(config, sleep)
         except (ImportError, SyncerError, OSError, ValueError) as err:
             unavailable["microsoft"] = str(err)
     return providers, unavailable
 
 
-def _google(config: SyncerConfig) -> Provider:
+def _google(config: SyncerConfig, sleep: Callable[[float], None] | None) -> Provider:
     from syncer.providers.google import GoogleProvider
 
     section = config.providers.google
@@ -41,10 +47,11 @@ def _google(config: SyncerConfig) -> Provider:
         service_account_email=section.service_account_email,
         opt_out_keyword=config.policy().opt_out_keyword,
         log=structlog.get_logger().bind(org=config.org, provider="google"),
+        sleep=sleep,
     )
 
 
-def _microsoft(config: SyncerConfig) -> Provider:
+def _microsoft(config: SyncerConfig, sleep: Callable[[float], None] | None) -> Provider:
     try:
         from syncer.providers.microsoft import MicrosoftProvider  # type: ignore[import-not-found]
     except ImportError as err:
