@@ -11,9 +11,11 @@ The shape, in both body types, is a BEGIN marker line, the block's lines, an END
 How a block is found (the rules every function here shares):
 
 - A *marker* is the exact marker text standing alone in its segment: surrounded only by
-  whitespace up to the nearest boundary. Boundaries are line breaks in text, and line breaks,
-  `<` and `>` in HTML (so `<p>MARKER</p>` and `...<br>MARKER<br>...` count, a marker quoted in a
-  sentence does not). Markers survive a provider re-serialising the HTML around them.
+  whitespace up to the nearest boundary, a line break, `<` or `>` (in both body types: Google's
+  web UI may turn a text description's lines into `<br>`s). So `MARKER` on its own line,
+  `<p>MARKER</p>` and `...<br>MARKER<br>...` count, a marker quoted in a sentence does not, and
+  markers survive a provider re-serialising the HTML around them. The marker text must stay
+  literal (a body that spells `─` as `&#9472;` hides the block).
 - BEGIN and END markers pair up like parentheses. Every outermost complete pair is syncer's
   block, everything between them included (the marker says edits inside are replaced); a pasted
   copy inside or beside the block is syncer's too, and `merge` collapses them into one.
@@ -47,10 +49,8 @@ END_MARKER = "── end of syncer block ──"
 HTML_OPEN = '<div id="syncer-block">'
 HTML_CLOSE = "</div>"
 
-_BOUNDARIES: dict[BodyType, frozenset[str]] = {
-    "text": frozenset("\n"),
-    "html": frozenset("\n<>"),
-}
+_BOUNDARIES = frozenset("\n<>")
+_LINE_TAGS = re.compile(r"(?i)<\s*/?\s*(?:br|p|div|li|ul|ol|tr|table|h[1-6])\b[^>]*>")
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _KIND_WORDS = {"cancelled": "was cancelled", "declined": "was declined", "deleted": "was removed"}
@@ -93,6 +93,8 @@ def render(
     lines: list[list[tuple[str, str | None]]] = []  # pieces of (text, href or None)
     if content.agenda_url is not None:
         url = _neutral(content.agenda_url)
+        if body_type == "text":  # no boundary inside a text line: it stays one segment
+            url = url.replace("<", "%3C").replace(">", "%3E")
         href = url if re.match(r"(?i)https?://", url) else None
         lines.append([("Agenda: ", None), (url, href)])
     if content.overdue_days is not None:
@@ -165,7 +167,7 @@ def _html_piece(text: str, href: str | None) -> str:
 
 def find_all(description: str, body_type: BodyType) -> tuple[BlockSpan, ...]:
     """Every syncer block in the description, in order (see the module docstring for the rules)."""
-    cores = _outermost_pairs(description, body_type)
+    cores = _outermost_pairs(description)
     spans: list[BlockSpan] = []
     next_start: int | None = None
     for start, end in reversed(cores):  # right to left: a CLOSE may be followed by a span
@@ -190,40 +192,39 @@ def current_block(description: str, body_type: BodyType) -> str | None:
     return block.replace("\r\n", "\n") if body_type == "text" else block
 
 
-def _markers(description: str, body_type: BodyType) -> list[tuple[int, int, bool]]:
+def _markers(description: str) -> list[tuple[int, int, bool]]:
     """(start, end, is_begin) of every marker standing alone in its segment, in order."""
     found: list[tuple[int, int, bool]] = []
-    boundaries = _BOUNDARIES[body_type]
     for marker, is_begin in ((BEGIN_MARKER, True), (END_MARKER, False)):
         at = description.find(marker)
         while at >= 0:
             end = at + len(marker)
-            if _alone(description, at, end, boundaries):
+            if _alone(description, at, end):
                 found.append((at, end, is_begin))
             at = description.find(marker, at + 1)
     found.sort()
     return found
 
 
-def _alone(text: str, start: int, end: int, boundaries: frozenset[str]) -> bool:
+def _alone(text: str, start: int, end: int) -> bool:
     i = start - 1
-    while i >= 0 and text[i] not in boundaries:
+    while i >= 0 and text[i] not in _BOUNDARIES:
         if not text[i].isspace():
             return False
         i -= 1
     j = end
-    while j < len(text) and text[j] not in boundaries:
+    while j < len(text) and text[j] not in _BOUNDARIES:
         if not text[j].isspace():
             return False
         j += 1
     return True
 
 
-def _outermost_pairs(description: str, body_type: BodyType) -> list[tuple[int, int]]:
+def _outermost_pairs(description: str) -> list[tuple[int, int]]:
     """BEGIN..END pairs matched like parentheses, keeping those inside no other pair."""
     stack: list[int] = []
     pairs: list[tuple[int, int]] = []
-    for start, end, is_begin in _markers(description, body_type):
+    for start, end, is_begin in _markers(description):
         if is_begin:
             stack.append(start)
         elif stack:
@@ -242,7 +243,7 @@ def _extend(
     """Widen a BEGIN..END pair to what syncer added around it (separator, wrapper)."""
     if body_type == "text":
         for sep in ("\r\n\r\n", "\n\n"):
-            if text.startswith(sep, max(0, start - len(sep))) and start >= len(sep):
+            if start >= len(sep) and text.startswith(sep, start - len(sep)):
                 return BlockSpan(start - len(sep), end, start, end)
         return BlockSpan(start, end, start, end)
     if start >= len(HTML_OPEN) and text.startswith(HTML_OPEN, start - len(HTML_OPEN)):
@@ -251,7 +252,7 @@ def _extend(
         after = end + len(HTML_CLOSE)
         while after < len(text) and text[after].isspace() and text[after] != "\n":
             after += 1
-        if after == len(text) or after == next_start or text[after] in _BOUNDARIES["html"]:
+        if after == len(text) or after == next_start or text[after] in _BOUNDARIES:
             end += len(HTML_CLOSE)
     return BlockSpan(start, end, start, end)
 
@@ -324,9 +325,11 @@ def block_hash(block_text: str) -> str:
 
     Tags, entities, line endings and runs of whitespace are folded first, so a provider that
     re-serialises the body (Graph rewrites HTML) does not make an unchanged block look changed;
-    a change in any word, link or time does change it.
+    a change in any word, link or time does change it. Line tags (`<br>`, `<div>`, `<p>`...)
+    count as line breaks, other tags as nothing, so a text and an HTML block saying the same
+    thing hash the same.
     """
-    text = re.sub(r"<[^>]*>", "\n", block_text)
+    text = re.sub(r"<[^>]*>", "", _LINE_TAGS.sub("\n", block_text))
     text = html.unescape(text)
     lines = (" ".join(line.split()) for line in text.splitlines())
     canonical = "\n".join(line for line in lines if line)

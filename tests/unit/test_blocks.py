@@ -279,3 +279,19 @@ def test_html_block_rewritten_by_the_web_ui_is_still_found_and_replaced() -> Non
 def test_html_marker_inside_a_paragraph_counts() -> None:
     description = f"<p>x</p><p> {BEGIN_MARKER} </p><p>old</p><p>{END_MARKER}</p><p>y</p>"
     assert remove(description, "html") == "<p>x</p><p> </p><p>y</p>"
+
+
+def test_a_text_block_turned_into_html_by_the_web_ui_is_still_one_block() -> None:
+    """Google's editor may rewrite a text description's lines as `<br>`s."""
+    old = render(LINK_ONLY, "UTC", "text").replace("\n", "<br>")
+    description = f"My notes<br><br>{old}<br>more notes"
+    new = render(DECLINED, "UTC", "text")
+    merged = merge(description, new, "text")
+    assert merged == f"My notes<br><br>{new}<br>more notes"
+    assert len(find_all(merged, "text")) == 1
+
+
+def test_text_and_html_blocks_saying_the_same_thing_hash_the_same() -> None:
+    assert content_hash(DECLINED, "Europe/Berlin", "text") == content_hash(
+        DECLINED, "Europe/Berlin", "html"
+    )
