@@ -1,7 +1,7 @@
 """Talking to Google as each person: delegated credentials, built services, retried calls.
 
-A service account with domain-wide delegation acts as each person: one delegated credential and
-one authorised connection per person (so a token is fetched once per person, not per call).
+A service account with domain-wide delegation acts as each person: one delegated credential per
+person (so a token is fetched once per person, not per call) over one shared connection pool.
 Services and their collections are built once from the bundled discovery documents and shared;
 each request runs on the acting person's connection. Every call goes through
 `call_with_retry`, and wire errors leave only as `syncer.errors`.
@@ -129,8 +129,6 @@ class GoogleSession:
         self._base_credentials = base
         self.service_account_email: str = base.service_account_email
         self._endpoint = sandbox_endpoint(api_endpoint)
-        self._ca_certs = ca_certs
-        self._timeout = timeout
         self.log = log if log is not None else structlog.get_logger("syncer.providers.google")
         self._retry: dict[str, Any] = {
             "max_attempts": max_attempts,
@@ -139,6 +137,8 @@ class GoogleSession:
         }
         if sleep is not None:
             self._retry["sleep"] = sleep
+        # One connection pool for everyone; each person's AuthorizedHttp only adds their token.
+        self._transport = httplib2.Http(ca_certs=ca_certs, timeout=timeout)
         self._https: dict[str, Any] = {}
         self._services: dict[str, Any] = {}
         self._collections: dict[tuple[str, str], Any] = {}
@@ -150,9 +150,7 @@ class GoogleSession:
         key = person.lower()
         if key not in self._https:
             creds = self._base_credentials.with_subject(key)
-            self._https[key] = google_auth_httplib2.AuthorizedHttp(
-                creds, http=httplib2.Http(ca_certs=self._ca_certs, timeout=self._timeout)
-            )
+            self._https[key] = google_auth_httplib2.AuthorizedHttp(creds, http=self._transport)
         return self._https[key]
 
     def collection(self, api: str, name: str) -> Any:
@@ -167,7 +165,7 @@ class GoogleSession:
                 self._services[api] = build(
                     api,
                     _APIS[api],
-                    http=httplib2.Http(ca_certs=self._ca_certs, timeout=self._timeout),
+                    http=self._transport,
                     client_options=options,
                     static_discovery=True,
                     cache_discovery=False,
