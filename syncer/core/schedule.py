@@ -106,7 +106,7 @@ class Schedule:
 
     rules: tuple[_Rule, ...]
     exrules: tuple[_Rule, ...] = ()
-    rdates: tuple[datetime, ...] = ()  # naive wall clock in the series' zone
+    rdates: tuple[datetime, ...] = ()  # UTC
     exdates: frozenset[datetime] = frozenset()  # UTC
     exdays: frozenset[date] = frozenset()  # DATE-valued EXDATEs: every instance that day
 
@@ -125,8 +125,7 @@ def instances(
         # wall - utcoffset(wall) as arithmetic on aware values: the hot loop of the module
         utcs = [_EPOCH_UTC + ((w - _EPOCH_WALL) - offset(w)) for w in walls]
         found.update(dict.fromkeys([u for u in utcs if ws <= u < until][:limit], False))
-    for naive in schedule.rdates:
-        utc = to_utc(naive, zone)
+    for utc in schedule.rdates:
         if ws <= utc < we:
             found[utc] = False
     for rule in schedule.exrules:
@@ -172,13 +171,13 @@ def compile_lines(lines: tuple[str, ...], dtstart: datetime, zone_name: str) -> 
             for item in value.split(","):
                 moment = _parse_moment(item.split("/")[0], tzid, zone)
                 if isinstance(moment, datetime):
-                    rdates.append(wall(moment, zone))
+                    rdates.append(moment.astimezone(UTC))
                 else:
-                    rdates.append(datetime.combine(moment, dtstart.time()))
+                    rdates.append(to_utc(datetime.combine(moment, dtstart.time()), zone))
         # Anything else (X- lines, a stray DTSTART) has no say in the instance set.
-    first = dtstart.replace(tzinfo=zone).astimezone(UTC)
+    first = to_utc(dtstart, zone)
     if not rules or any(r.until is None or r.until >= first for r in rules):
-        rdates.append(dtstart)  # RFC 5545: DTSTART is always the first instance
+        rdates.append(first)  # RFC 5545: DTSTART is always the first instance
     return Schedule(
         tuple(rules), tuple(exrules), tuple(rdates), frozenset(exdates), frozenset(exdays)
     )
