@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from syncer.core.detect import PairSeries
@@ -42,6 +43,8 @@ class PairState:
     busy: tuple[BusyInterval, ...] | None = None  # None: not fetched
     holds: tuple[HoldRef, ...] = ()
     writable: frozenset[str] = frozenset()
+    # Proposals syncer made before, per affected occurrence (original start): kept while valid.
+    previous_proposals: Mapping[datetime, tuple[datetime, ...]] = field(default_factory=dict)
 
 
 def external_person(email: str, like: Person) -> Person:

@@ -20,8 +20,9 @@ Rules (each has a test named after it in tests/unit/test_plan.py):
    on the owner's provider. The engine applies it first and plans again with the `AgendaRef`,
    so every event is written once, with the link; a dry run still shows the whole plan.
 3. AttachAgenda for every write target (`write_targets`: the organiser's copy, plus copies on
-   another provider than the organiser's; other copies show the organiser's) of a live series whose `syncer_agenda` marker is not
-   the pair's doc id (all of them while the doc does not exist yet).
+   another provider than the organiser's; other copies show the organiser's) of a live series
+   whose `syncer_agenda` marker is not the pair's doc id (all of them while the doc does not
+   exist yet).
 4. AppendAgendaSection for the next occurrence on the day before it or on its day (the series'
    wall clock), unless the doc already has a section for that day (`AgendaRef.last_section`).
 5. WriteBlock on the master of every write target of a live series: the agenda link, and an

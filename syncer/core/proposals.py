@@ -90,18 +90,36 @@ def proposed_slots(
     busy = [b for b in state.busy if (b.start, b.end) not in ours]
     busy.append(BusyInterval(affected.original_start, affected.original_start + duration))
     start, end = _window(affected, policy, now)
-    slots = find_slots(
-        duration=duration,
-        people=state.people,
-        busy=busy,
-        window_start=start,
-        window_end=end,
-        now=now,
-        policy=policy.reschedule,
-        holidays=policy.holidays,
-        preferred=affected.original_start,
-    )
-    return tuple(slots[: policy.reschedule.proposals])
+
+    def search(lo: datetime, hi: datetime, preferred: datetime) -> list[datetime]:
+        return find_slots(
+            duration=duration,
+            people=state.people,
+            busy=busy,
+            window_start=lo,
+            window_end=hi,
+            now=now,
+            policy=policy.reschedule,
+            holidays=policy.holidays,
+            preferred=preferred,
+        )
+
+    wanted = policy.reschedule.proposals
+    # Proposals people have seen stay as long as they still work for both: a block (and a
+    # hold) that changes on every run would be noise, and on Microsoft each change mails.
+    kept = [
+        slot
+        for slot in state.previous_proposals.get(affected.original_start, ())
+        if start <= slot
+        and slot + duration <= end
+        and search(slot, slot + duration, slot) == [slot]
+    ][:wanted]
+    fresh = [
+        slot
+        for slot in search(start, end, affected.original_start)
+        if all(slot + duration <= k or k + duration <= slot for k in kept)
+    ]
+    return tuple(sorted(kept + fresh[: wanted - len(kept)]))
 
 
 def hold_actions(

@@ -69,6 +69,13 @@ def _holds(stored: dict[str, Any] | None) -> tuple[HoldRef, ...]:
     )
 
 
+def _proposals(stored: dict[str, Any] | None) -> dict[datetime, tuple[datetime, ...]]:
+    return {
+        datetime.fromisoformat(k): tuple(datetime.fromisoformat(x) for x in v)
+        for k, v in (stored or {}).get("proposals", {}).items()
+    }
+
+
 def _in_pilot(email: str, pilot: Sequence[str]) -> bool:
     if not pilot:
         return True
@@ -121,6 +128,7 @@ def build_views(engine: Engine, now: datetime, *, fetch_busy: bool = True) -> li
         history = pair_history(pair, series, now)
         stored = engine.store.get_pair_state(pair.key)
         state = PairState(
+            previous_proposals=_proposals(stored),
             pair=pair,
             people=(duo[0], duo[1]),
             series=series,
@@ -157,11 +165,7 @@ def pair_reports(
     for view in build_views(engine, now, fetch_busy=False):
         if wanted is not None and view.pair != wanted:
             continue
-        stored = engine.store.get_pair_state(view.pair.key) or {}
-        proposals = {
-            datetime.fromisoformat(k): tuple(datetime.fromisoformat(x) for x in v)
-            for k, v in stored.get("proposals", {}).items()
-        }
+        proposals = _proposals(engine.store.get_pair_state(view.pair.key))
         reports.append(
             PairReport(
                 pair=view.pair,

@@ -493,3 +493,35 @@ def test_a_copy_on_another_provider_is_written_on_its_own() -> None:
     )
     targets = write_targets(_replace(ps, copies=mixed), frozenset(ps.pair.people))
     assert sorted(c.calendar for c in targets) == sorted(ps.pair.people)
+
+
+def test_proposals_people_have_seen_stay_while_still_free() -> None:
+    from syncer.core.proposals import affected_occurrence, proposed_slots
+
+    world = declined_world()
+    state = world.state()
+    affected = affected_occurrence(state, POLICY, NOW)
+    assert affected is not None
+    first = proposed_slots(state, affected, POLICY, NOW)
+    assert first is not None and len(first) == 3
+    # A day later, earlier slots exist that a fresh search would prefer; the seen ones stay.
+    later = NOW + timedelta(hours=20)
+    seen = replace(state, previous_proposals={affected.original_start: first})
+    again = proposed_slots(seen, affected, POLICY, later)
+    assert again is not None
+    assert all(s in again for s in first if s >= later + timedelta(hours=4))
+
+
+def test_a_seen_proposal_that_became_busy_is_replaced() -> None:
+    from syncer.core.proposals import affected_occurrence, proposed_slots
+
+    state = declined_world().state()
+    affected = affected_occurrence(state, POLICY, NOW)
+    assert affected is not None
+    first = proposed_slots(state, affected, POLICY, NOW)
+    assert first is not None
+    taken = BusyInterval(first[0], first[0] + timedelta(minutes=30))
+    busy_now = replace(state, busy=(taken,), previous_proposals={affected.original_start: first})
+    again = proposed_slots(busy_now, affected, POLICY, NOW)
+    assert again is not None and first[0] not in again and len(again) == 3
+    assert set(first[1:]) <= set(again)
