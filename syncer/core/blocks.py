@@ -50,6 +50,7 @@ HTML_OPEN = '<div id="syncer-block">'
 HTML_CLOSE = "</div>"
 
 _BOUNDARIES = frozenset("\n<>")
+_BODY_END = re.compile(r"(?i)</body\s*>")
 _LINE_TAGS = re.compile(r"(?i)<\s*/?\s*(?:br|p|div|li|ul|ol|tr|table|h[1-6])\b[^>]*>")
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -290,9 +291,8 @@ def remove(description: str, body_type: BodyType) -> str:
 
 def _insert(description: str, block: str, body_type: BodyType) -> str:
     if body_type == "html":
-        at = description.lower().rfind("</body>")
-        if at < 0:
-            at = len(description)
+        ends = [m.start() for m in _BODY_END.finditer(description)]  # not .lower(): it can
+        at = ends[-1] if ends else len(description)  # change lengths ("İ") and so offsets
         return description[:at] + block + description[at:]
     if not description:
         return block

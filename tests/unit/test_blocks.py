@@ -295,3 +295,11 @@ def test_text_and_html_blocks_saying_the_same_thing_hash_the_same() -> None:
     assert content_hash(DECLINED, "Europe/Berlin", "text") == content_hash(
         DECLINED, "Europe/Berlin", "html"
     )
+
+
+def test_html_insertion_point_is_right_even_after_characters_that_change_case_length() -> None:
+    description = "<html><body>İstanbul İİİ</BODY></html>"
+    block = render(LINK_ONLY, "UTC", "html")
+    merged = merge(description, block, "html")
+    assert merged == "<html><body>İstanbul İİİ" + block + "</BODY></html>"
+    assert remove(merged, "html") == description

@@ -86,6 +86,7 @@ def pieces(body_type: BodyType) -> st.SearchStrategy[str]:
         "&amp; <b>\"quoted\" 'x'</b> &lt;",
         "________________________________________________________________________________",
         "Microsoft Teams meeting",
+        "İ ß ﬁ",
     ]
     return st.one_of(
         st.text(max_size=12),
