@@ -115,6 +115,10 @@ class GoogleProvider:
     # Calendar
 
     def pull(self, calendar: str, cursor: str | None) -> PullResult:
+        """Full (no cursor) or incremental events.list, every page, masters unexpanded.
+
+        Items that cannot be read are logged by id and counted in `skipped`; the pull goes on.
+        The calendar's own zone (the list's `timeZone`) stands in for events without one."""
         before = self.calls
         params: dict[str, Any] = {
             "singleEvents": False,
@@ -156,8 +160,15 @@ class GoogleProvider:
             calls=self.calls - before,
         )
 
+    @staticmethod
+    def _body(item: Any, calendar: str) -> EventBody:
+        try:
+            return parse_event_body(item, calendar)
+        except MalformedItem as exc:  # an answer without id or etag: Google's fault, not ours
+            raise ProviderError("google", None, f"unreadable event: {exc}") from exc
+
     def read_event(self, calendar: str, event_id: str) -> EventBody:
-        return parse_event_body(self._event_call(calendar, "get", eventId=event_id), calendar)
+        return self._body(self._event_call(calendar, "get", eventId=event_id), calendar)
 
     def _patch(
         self, calendar: str, event_id: str, etag: str, body: dict[str, Any], **params: Any
@@ -165,7 +176,7 @@ class GoogleProvider:
         item = self._event_call(
             calendar, "patch", eventId=event_id, body=body, sendUpdates="none", etag=etag, **params
         )
-        return parse_event_body(item, calendar)
+        return self._body(item, calendar)
 
     def write_event(
         self,
@@ -193,7 +204,7 @@ class GoogleProvider:
 
         Nothing is written when both are already there."""
         item = self._event_call(calendar, "get", eventId=event_id)
-        current = parse_event_body(item, calendar)
+        current = self._body(item, calendar)
         if current.etag != etag:
             raise Conflict("google", 412, "event changed since read", reason="conditionNotMet")
         attached = doc.id in current.attachments
