@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from syncer.core.blocks import block_hash, current_block
 from syncer.core.model import (
     Attendee,
+    BodyType,
     BusyInterval,
     Change,
     EventRemoved,
@@ -42,7 +43,7 @@ from syncer.providers.base import MARKER_HOLD, MARKER_PAIR, EventBody, HoldRef
 
 Payload = Mapping[str, Any]
 
-BODY_TYPE = "text"
+BODY_TYPE: BodyType = "text"
 MARKER_PREFIX = "syncer_"
 _EVENT_TYPES: frozenset[str] = frozenset(
     {"default", "outOfOffice", "focusTime", "workingLocation", "birthday", "fromGmail"}

@@ -55,8 +55,8 @@ def backoff_delay(
     `attempt` counts from 1 (the delay after the first failure). Jitter spreads the retries of
     many workers hit by the same rate limit so they do not come back in lockstep.
     """
-    step = min(max_delay, base_delay * (2 ** (attempt - 1)))
-    draw = (rng or random).uniform(0.0, step / 2)
+    step = min(max_delay, base_delay * 2.0 ** (attempt - 1))
+    draw = float((rng or random).uniform(0.0, step / 2))
     return step / 2 + draw
 
 
