@@ -117,6 +117,16 @@ def report(config_path: Path, fmt: str, pair: tuple[str, str] | None) -> None:
     click.echo(render_report(data, fmt), nl=False)
 
 
+@cli.command()
+@click.option("--keep-state", is_flag=True, help="Do not wipe the demo org's Redis keys first")
+@_clear_errors
+def demo(keep_state: bool) -> None:
+    """Play the demo org on the local emulators: a few simulated weeks, told in plain words."""
+    from syncer.demo.run import run_demo
+
+    run_demo(click.echo, keep_state=keep_state)
+
+
 def main() -> None:
     cli(prog_name="syncer")
 

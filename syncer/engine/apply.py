@@ -185,8 +185,11 @@ class Applier:
     def _write_block(self, action: WriteBlock) -> bool | None:
         provider = self.provider_of(action.calendar)
         tz = self.timezone_of(action.calendar)
+        event_id = action.event_id
+        if action.occurrence_start is not None:
+            event_id = provider.instance_id(action.calendar, event_id, action.occurrence_start)
         for _ in range(MAX_CONFLICT_RETRIES):
-            event = provider.read_event(action.calendar, action.event_id)
+            event = provider.read_event(action.calendar, event_id)
             block = blocks.render(action.content, tz, event.body_type, self.names)
             body = blocks.merge(event.body, block, event.body_type)
             marker = action.content_hash if block else None
@@ -198,7 +201,7 @@ class Applier:
             try:
                 provider.write_event(
                     action.calendar,
-                    action.event_id,
+                    event_id,
                     etag=event.etag,
                     body=body if body != event.body else None,
                     markers={MARKER_BLOCK: marker},
@@ -211,7 +214,7 @@ class Applier:
             self._audit(
                 action,
                 action.calendar,
-                action.event_id,
+                event_id,
                 hash_before=blocks.block_hash(before) if before else None,
                 hash_after=marker,
             )

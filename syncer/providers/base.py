@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from syncer.core.model import (
@@ -86,6 +86,21 @@ class HoldRef:
     proposal_for: datetime
 
 
+@dataclass(frozen=True)
+class ChannelRef:
+    """A push channel (Google events.watch) or subscription (Graph) on one calendar.
+
+    `id` is ours on Google (a UUID we chose) and the vendor's on Graph (subscription id);
+    `resource_id` is what the vendor needs besides `id` to stop it (Google's resourceId, Graph's
+    resource path). Notifications say only *that* the calendar changed: the answer is a pull."""
+
+    provider: ProviderName
+    calendar: str
+    id: str
+    resource_id: str
+    expiration: datetime
+
+
 class Provider(Protocol):
     """One vendor's calendars, documents and free/busy, for the people it hosts."""
 
@@ -97,6 +112,11 @@ class Provider(Protocol):
         ...
 
     def read_event(self, calendar: str, event_id: str) -> EventBody: ...
+
+    def instance_id(self, calendar: str, event_id: str, original_start: datetime) -> str:
+        """The id, on `calendar`, of the occurrence of series `event_id` that the rule put at
+        `original_start` (UTC); an id that already names an occurrence is returned as is."""
+        ...
 
     def write_event(
         self,
@@ -145,3 +165,13 @@ class Provider(Protocol):
     def find_holds(self, calendar: str, pair_key: str) -> list[HoldRef]: ...
 
     def delete_event(self, calendar: str, event_id: str) -> None: ...
+
+    def watch(self, calendar: str, address: str, token: str, ttl: timedelta) -> ChannelRef:
+        """Ask the vendor to POST to `address` whenever `calendar` changes, for about `ttl`
+        (the vendor may shorten it: read `expiration`). `token` comes back with every
+        notification (Google X-Goog-Channel-Token, Graph clientState): keep it secret."""
+        ...
+
+    def stop_watch(self, ref: ChannelRef) -> None:
+        """Stop a channel; one already gone counts as stopped."""
+        ...

@@ -8,8 +8,10 @@ nobody gets mail because syncer touched an event.
 from __future__ import annotations
 
 import os
+import uuid
+import re
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from syncer.core.model import BusyInterval, Change, ProviderName
@@ -18,6 +20,7 @@ from syncer.providers.base import (
     MARKER_AGENDA,
     MARKER_HOLD,
     MARKER_PAIR,
+    ChannelRef,
     DocRef,
     DocText,
     EventBody,
@@ -38,6 +41,7 @@ from syncer.providers.google_parse import (
 )
 
 DOC_MIME = "application/vnd.google-apps.document"
+INSTANCE_SUFFIX = re.compile(r"_\d{8}(T\d{6}Z)?$")
 
 
 def _rfc3339(value: datetime) -> str:
@@ -385,6 +389,50 @@ class GoogleProvider:
             self._event_call(calendar, "delete", eventId=event_id, sendUpdates="none")
         except NotFound:
             self._log.info("delete.already_gone", calendar=calendar, event_id=event_id)
+
+    def instance_id(self, calendar: str, event_id: str, original_start: datetime) -> str:
+        """The id of one occurrence: Google derives it from the master's id and the original
+        start (`{id}_{YYYYMMDDTHHMMSSZ}`, `{id}_{YYYYMMDD}` all-day; events.instances
+        reference), so no call is needed. An id that is already an instance's comes back."""
+        if INSTANCE_SUFFIX.search(event_id):
+            return event_id
+        return f"{event_id}_{original_start.astimezone(UTC):%Y%m%dT%H%M%SZ}"
+
+    # ----------------------------------------------------------------------------------------
+    # Push channels
+
+    def watch(self, calendar: str, address: str, token: str, ttl: timedelta) -> ChannelRef:
+        """events.watch on `calendar` (acting as its owner) with a fresh channel id; Google may
+        grant less than `ttl`, so the answer's expiration is what counts."""
+        expires_ms = int((datetime.now(UTC) + ttl).timestamp() * 1000)
+        body = {
+            "id": str(uuid.uuid4()),
+            "type": "web_hook",
+            "address": address,
+            "token": token,
+            "expiration": str(expires_ms),
+        }
+        answer = self._event_call(calendar, "watch", body=body)
+        expiration = answer.get("expiration") or expires_ms
+        return ChannelRef(
+            provider="google",
+            calendar=calendar,
+            id=str(answer.get("id") or body["id"]),
+            resource_id=str(answer["resourceId"]),
+            expiration=datetime.fromtimestamp(int(expiration) / 1000, UTC),
+        )
+
+    def stop_watch(self, ref: ChannelRef) -> None:
+        try:
+            self._call(
+                ref.calendar,
+                "calendar",
+                "channels",
+                "stop",
+                body={"id": ref.id, "resourceId": ref.resource_id},
+            )
+        except NotFound:
+            self._log.info("watch.already_stopped", calendar=ref.calendar, channel=ref.id)
 
 
 __all__ = ["DOC_MIME", "SCOPES", "GoogleProvider", "classify_google_error"]

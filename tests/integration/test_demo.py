@@ -1,0 +1,42 @@
+"""`syncer demo`, the README's first command: the story plays out and syncer reacts right."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from syncer.cli import cli
+
+
+@pytest.fixture
+def demo_env(tmp_path: Path, redis_url: str, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("SYNCER_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("REDIS_URL", redis_url)
+    return tmp_path
+
+
+def test_demo_tells_what_syncer_did_and_the_last_run_writes_nothing(demo_env: Path) -> None:
+    result = CliRunner().invoke(cli, ["demo"])
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "3 agenda docs created" in out
+    assert "nothing changed since the last run.\n  syncer ran: 0 writes (0 API writes seen)" in out
+    assert "maria@demo.test and priya@demo.test: OVERDUE" in out
+    assert "maria@demo.test and sofia@demo.test: expected to meet" in out  # the new hire
+    assert "the declined 1:1 of Tue 1 Dec 10:00: proposed" in out
+    assert "the cancelled 1:1 of Thu 26 Nov 16:00: proposed" in out
+    assert "── syncer: 1:1 helper" in out and "Agenda: https://docs.google.com/" in out
+    assert (demo_env / "sandbox" / "demo.yaml").exists()
+
+
+def test_demo_report_afterwards_from_the_cli(demo_env: Path) -> None:
+    runner = CliRunner()
+    assert runner.invoke(cli, ["demo"]).exit_code == 0
+    config = demo_env / "sandbox" / "demo.yaml"
+    result = runner.invoke(cli, ["report", "-c", str(config), "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    header, *rows = result.output.strip().splitlines()
+    assert header.startswith("person_a,person_b,status")
+    assert any(r.startswith("maria@demo.test,priya@demo.test,overdue") for r in rows)
