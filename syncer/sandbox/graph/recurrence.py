@@ -50,6 +50,30 @@ def validate(recurrence: dict[str, Any]) -> None:
         raise bad_request("daysOfWeek is required.", "ErrorInvalidRecurrencePattern")
 
 
+def normalized(recurrence: dict[str, Any], start_zone: str) -> dict[str, Any]:
+    """The recurrence with every field Graph returns filled in (zeros and defaults)."""
+    validate(recurrence)
+    pattern, span = recurrence["pattern"], recurrence["range"]
+    return {
+        "pattern": {
+            "type": pattern["type"],
+            "interval": int(pattern.get("interval") or 1),
+            "month": int(pattern.get("month") or 0),
+            "dayOfMonth": int(pattern.get("dayOfMonth") or 0),
+            "daysOfWeek": [d.lower() for d in pattern.get("daysOfWeek") or []],
+            "firstDayOfWeek": (pattern.get("firstDayOfWeek") or "sunday").lower(),
+            "index": (pattern.get("index") or "first").lower(),
+        },
+        "range": {
+            "type": span["type"],
+            "startDate": span["startDate"],
+            "endDate": span.get("endDate") or "0001-01-01",
+            "recurrenceTimeZone": span.get("recurrenceTimeZone") or start_zone,
+            "numberOfOccurrences": int(span.get("numberOfOccurrences") or 0),
+        },
+    }
+
+
 def _rule(recurrence: dict[str, Any], first: dt.datetime) -> rrule.rrule:
     pattern, span = recurrence["pattern"], recurrence["range"]
     kind = pattern["type"]

@@ -32,7 +32,9 @@ def zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(to_iana(name))
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise bad_request(f"A valid TimeZone value must be specified: {name}.", "TimeZoneNotSupportedException") from exc
+        raise bad_request(
+            f"A valid TimeZone value must be specified: {name}.", "TimeZoneNotSupportedException"
+        ) from exc
 
 
 def parse(value: dict[str, str] | None, field: str = "start") -> tuple[dt.datetime, str]:

@@ -1,0 +1,98 @@
+"""``/_sandbox/...``: the state's controls as a small JSON endpoint, for another process
+(the demo, e2e runs). POST ``/_sandbox/{action}`` with keyword arguments as a JSON object
+(datetimes as RFC 3339 strings, dates as YYYY-MM-DD); GET ``/_sandbox/write_log``,
+``call_log``, ``mail_log``, ``deliveries``, ``invitations``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+from .errors import GraphError, bad_request
+from .faults import FaultRule
+from .wire import Answer, Request, Route, route
+
+if TYPE_CHECKING:
+    from .state import GraphState
+
+TIME_ARGS = ("start", "original_start", "new_start", "moment")
+DATE_ARGS = ("day", "end_date")
+ACTIONS = (
+    "add_person", "register_app", "create_event", "create_one_on_one", "create_team_meeting",
+    "create_all_day", "create_private_event", "delete_occurrence", "move_occurrence", "respond",
+    "decline_occurrence", "decline_series", "edit_body", "end_series", "delete_series",
+    "set_working_hours", "expire_delta_tokens", "event", "series", "copy_id", "occurrence_id",
+    "reset_logs",
+)  # fmt: skip
+
+
+def _plain(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return _plain(dataclasses.asdict(value))
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [_plain(v) for v in value]
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    return value
+
+
+def act(state: GraphState, request: Request, action: str) -> Answer:
+    kwargs = dict(request.body or {})
+    for key in TIME_ARGS:
+        if isinstance(kwargs.get(key), str):
+            kwargs[key] = dt.datetime.fromisoformat(kwargs[key])
+    for key in DATE_ARGS:
+        if isinstance(kwargs.get(key), str):
+            kwargs[key] = dt.date.fromisoformat(kwargs[key])
+    if action == "fault":
+        return Answer(200, _plain(state.faults.add(FaultRule(**kwargs))))
+    if action == "latency":
+        state.faults.latency = float(kwargs.get("seconds", 0))
+        return Answer(200, {})
+    if action == "clear_faults":
+        state.faults.clear()
+        return Answer(200, {})
+    if action == "clock":
+        if "moment" in kwargs:
+            state.clock.set(kwargs["moment"])
+        if "advance_seconds" in kwargs:
+            state.clock.advance(dt.timedelta(seconds=float(kwargs["advance_seconds"])))
+        return Answer(200, {"now": state.clock.now().isoformat()})
+    if action == "lifecycle":
+        state.subscriptions.lifecycle(kwargs["subscription_id"], kwargs["event"])
+        return Answer(200, {})
+    if action == "settings":
+        for key in ("default_time_zone", "delta_series_masters"):
+            if key in kwargs:
+                setattr(state, key, kwargs[key])
+        return Answer(200, {})
+    if action not in ACTIONS:
+        raise GraphError(404, "ResourceNotFound", f"No sandbox action {action}")
+    try:
+        result = getattr(state, action)(**kwargs)
+    except TypeError as exc:
+        raise bad_request(str(exc)) from exc
+    return Answer(200, {"result": _plain(result)})
+
+
+def read_log(state: GraphState, request: Request, name: str) -> Answer:
+    sources = {
+        "write_log": state.write_log,
+        "call_log": state.call_log,
+        "mail_log": state.mail_log,
+        "deliveries": state.subscriptions.deliveries,
+        "invitations": state.drives.invitations,
+    }
+    if name not in sources:
+        raise GraphError(404, "ResourceNotFound", f"No sandbox log {name}")
+    return Answer(200, {"items": _plain(list(sources[name]))})
+
+
+ROUTES: list[Route] = [
+    route("POST", "/_sandbox/(?P<action>[a-z_]+)", act, "sandbox", auth=False),
+    route("GET", "/_sandbox/(?P<name>[a-z_]+)", read_log, "sandbox", auth=False),
+]
