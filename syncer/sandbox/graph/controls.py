@@ -143,7 +143,9 @@ class PersonControls:
                     "interval": interval,
                     "daysOfWeek": _days(start, zone_name),
                     "firstDayOfWeek": "monday",
-                    "dayOfMonth": start.astimezone(zones.zone(zone_name)).day,
+                    "dayOfMonth": start.astimezone(zones.zone(zone_name)).day
+                    if pattern.startswith("absolute")
+                    else 0,
                     "index": "first",
                 },
                 "range": span,
