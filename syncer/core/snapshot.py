@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
+from datetime import datetime
 
 from syncer.core.model import (
     Change,
@@ -56,3 +57,35 @@ def apply_changes(
             result[update.master_event_id] = _with_override(master, update.override)
             changed.add(update.master_event_id)
     return result, frozenset(changed)
+
+
+def with_own_write(
+    series: Series,
+    *,
+    occurrence_start: datetime | None = None,
+    block_hash: str | None = None,
+    markers: Mapping[str, str | None] | None = None,
+    attachment: str | None = None,
+) -> Series:
+    """The snapshot as it reads once syncer's own write landed, so the next plan, before the
+    next pull brings the write back, does not ask for it again.
+
+    `block_hash` is the hash of the block now on the series (or on the occurrence that started
+    at `occurrence_start`); `markers` with a None value are deleted."""
+    if occurrence_start is not None:
+        found = [o for o in series.overrides if o.original_start == occurrence_start]
+        base = found[0] if found else OccurrenceOverride(original_start=occurrence_start)
+        return _with_override(series, replace(base, block_hash=block_hash))
+    merged = dict(series.markers)
+    for key, value in (markers or {}).items():
+        if value is None:
+            merged.pop(key, None)
+        else:
+            merged[key] = value
+    attachments = series.attachments
+    if attachment is not None and attachment not in attachments:
+        attachments = (*attachments, attachment)
+    changed = replace(series, markers=merged, attachments=attachments)
+    if markers is not None and "syncer_block" in markers:
+        changed = replace(changed, block_hash=block_hash)
+    return changed

@@ -6,7 +6,7 @@ free/busy from the providers), runs it, and hands the actions to the applier (or
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -103,10 +103,15 @@ class Engine:
 
     # ---------------------------------------------------------------- the pass
 
-    def pull_all(self, summary: SyncSummary) -> list[PullStats]:
+    def pull_all(
+        self, summary: SyncSummary, calendars: Sequence[str] | None = None
+    ) -> list[PullStats]:
         opted_out = {p.email for p in self.people.values() if p.opt_out}
         stats: list[PullStats] = []
-        for calendar in self.calendars():
+        wanted = self.calendars()
+        if calendars is not None:
+            wanted = [c for c in wanted if c in set(calendars)]
+        for calendar in wanted:
             try:
                 result = pull_calendar(self.provider_of(calendar), self.store, calendar, opted_out)
             except ProviderError as err:
@@ -126,11 +131,12 @@ class Engine:
         views = self.views(now)
         return views, plan([v.state for v in views], self.policy, now)
 
-    def sync_once(self) -> SyncSummary:
-        """One pass: pull every calendar, plan every pair, apply (or list, in a dry run)."""
+    def sync_once(self, calendars: Sequence[str] | None = None) -> SyncSummary:
+        """One pass: pull every calendar (or only `calendars`, as a push would), plan every
+        pair, apply (or list, in a dry run)."""
         summary = SyncSummary()
         now = self.clock()
-        self.pull_all(summary)
+        self.pull_all(summary, calendars)
         applier = Applier(
             store=self.store,
             provider_of=self.provider_of,

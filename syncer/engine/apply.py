@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import structlog
 
@@ -25,6 +26,7 @@ from syncer.core.model import (
     WithdrawHold,
     WriteBlock,
 )
+from syncer.core.snapshot import with_own_write
 from syncer.errors import Conflict, NotFound, ProviderError
 from syncer.providers.base import (
     MARKER_AGENDA,
@@ -179,6 +181,12 @@ class Applier:
                 self.budget.used -= 1
                 continue
             self._audit(action, action.calendar, action.event_id, doc=doc.id)
+            self._remember(
+                action.calendar,
+                action.series_uid,
+                markers={MARKER_AGENDA: doc.id},
+                attachment=doc.id if provider.name == "google" else None,
+            )
             return True
         raise Conflict(provider.name, 412, "gave up after repeated conflicts", retryable=True)
 
@@ -218,8 +226,21 @@ class Applier:
                 hash_before=blocks.block_hash(before) if before else None,
                 hash_after=marker,
             )
+            self._remember(
+                action.calendar,
+                action.series_uid,
+                occurrence_start=action.occurrence_start,
+                block_hash=marker,
+                markers=None if action.occurrence_start else {MARKER_BLOCK: marker},
+            )
             return True
         raise Conflict(provider.name, 412, "gave up after repeated conflicts", retryable=True)
+
+    def _remember(self, calendar: str, series_uid: str, **write: Any) -> None:
+        """Fold syncer's own write into the stored snapshot (see snapshot.with_own_write)."""
+        for series in self.store.series_of(calendar):
+            if series.uid == series_uid:
+                self.store.put_series(calendar, with_own_write(series, **write))
 
     def _append_section(self, action: AppendAgendaSection) -> bool | None:
         doc = self.doc_of(action.pair)
