@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import signal
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -119,12 +122,19 @@ def report(config_path: Path, fmt: str, pair: tuple[str, str] | None) -> None:
 
 @cli.command()
 @click.option("--keep-state", is_flag=True, help="Do not wipe the demo org's Redis keys first")
+@click.option("--serve", is_flag=True, help="Keep the emulators running afterwards (Ctrl-C)")
 @_clear_errors
-def demo(keep_state: bool) -> None:
+def demo(keep_state: bool, serve: bool) -> None:
     """Play the demo org on the local emulators: a few simulated weeks, told in plain words."""
     from syncer.demo.run import run_demo
 
-    run_demo(click.echo, keep_state=keep_state)
+    def wait() -> None:
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        with contextlib.suppress(KeyboardInterrupt):
+            stop.wait()
+
+    run_demo(click.echo, keep_state=keep_state, serve=wait if serve else None)
 
 
 def main() -> None:

@@ -85,7 +85,9 @@ def _block_of(state: GoogleState, email: str, event_id: str) -> str | None:
     return text[start : end + len(END_MARKER)]
 
 
-def run_demo(say: Say, *, keep_state: bool = False) -> dict[str, Any]:
+def run_demo(
+    say: Say, *, keep_state: bool = False, serve: Callable[[], None] | None = None
+) -> dict[str, Any]:
     """Play the demo; returns the final JSON report (tests read it)."""
     sandbox_dir = data_dir() / "sandbox"
     sandbox_dir.mkdir(parents=True, exist_ok=True)
@@ -122,6 +124,12 @@ def run_demo(say: Say, *, keep_state: bool = False) -> dict[str, Any]:
         _tell(say, report, state, story)
         say(f"\nThe demo's config (with the emulator's address) is {config_path};")
         say("its state stays in the embedded Redis under SYNCER_DATA_DIR.")
+        if serve is not None:
+            state.clock.set(TODAY)
+            say("\nThe emulators keep running (Ctrl-C stops them). Meanwhile, try:")
+            say(f"  syncer sync --once -c {config_path} --dry-run")
+            say(f"  syncer report -c {config_path}")
+            serve()
         return report
     finally:
         sandbox.stop()
