@@ -1,0 +1,62 @@
+"""What a job needs besides its arguments: the config (by path, cached per process), an engine
+with its providers (built once per process: token fetches and discovery builds are not free),
+and the Redis connection the job runs on.
+
+Jobs get the config *path*, never its contents: job arguments are stored in Redis and shown in
+dashboards, and the config may name secrets.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from redis import Redis
+
+from syncer.config import SyncerConfig, load_config
+from syncer.engine import Engine
+from syncer.engine.providers import build_providers
+from syncer.redis_server import connect
+from syncer.store import Store
+from syncer.store_push import PushStore
+
+
+@dataclass
+class Context:
+    config_path: str
+    mtime: float
+    config: SyncerConfig
+    redis: Redis
+    engine: Engine
+
+    @property
+    def push(self) -> PushStore:
+        return PushStore.of(self.engine.store)
+
+
+_cache: dict[str, Context] = {}
+
+
+def context(config_path: str) -> Context:
+    """The process's context for `config_path`, rebuilt when the file changes."""
+    path = str(Path(config_path).resolve())
+    mtime = os.stat(path).st_mtime
+    cached = _cache.get(path)
+    if cached is not None and cached.mtime == mtime:
+        return cached
+    config = load_config(path)
+    redis = connect(config.redis_url)
+    providers, unavailable = build_providers(config)
+    engine = Engine(config, Store(redis, config.org), providers, unavailable=unavailable)
+    if cached is not None:
+        cached.redis.close()
+    _cache[path] = Context(path, mtime, config, redis, engine)
+    return _cache[path]
+
+
+def forget() -> None:
+    """Drop every cached context (tests, and after a fork)."""
+    for ctx in _cache.values():
+        ctx.redis.close()
+    _cache.clear()

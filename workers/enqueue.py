@@ -1,0 +1,112 @@
+"""Enqueueing jobs: deterministic ids, one job per calendar / pair, priorities by queue.
+
+Job ids come from (org, calendar) and (org, pair) so a burst of 50 notifications for one
+calendar makes one pull job: rq 3's `unique=True` refuses a second job with an id that exists
+(`DuplicateJobError`). Jobs are deleted when they succeed (`result_ttl=0`), so the id is free for
+the next change; a failed or stopped job with the id is deleted before enqueueing anew.
+
+A job that is already *running* cannot cover a change that arrives now (it may have read the
+calendar already), so each id has a second slot (`-again`): the change queues there. With the
+pending flag the pull job itself checks (engine.jobs.pull_one), nothing is lost.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import re
+from collections.abc import Callable, Sequence
+from datetime import timedelta
+from typing import Any, Literal
+
+from redis import Redis
+from rq import Queue, Retry
+from rq.exceptions import DuplicateJobError, NoSuchJobError
+from rq.job import Job, JobStatus
+
+QUEUES = ("push", "default", "sweep")  # highest priority first: workers listen in this order
+QueueName = Literal["push", "default", "sweep"]
+SLOTS = ("", "-again")
+JOB_TIMEOUT_S = 600
+FAILURE_TTL_S = 7 * 86_400
+RETRY = Retry(max=4, interval=[5, 30, 120, 600])
+_DONE = {JobStatus.FINISHED, JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED}
+_UNSAFE = re.compile(r"[^A-Za-z0-9_]")
+
+Enqueued = Literal["enqueued", "covered"]
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:20]
+
+
+def job_id(kind: str, org: str, subject: str) -> str:
+    """`pull-acme-<hash>`: rq allows only letters, digits, `_` and `-` in ids, and a hash keeps
+    e-mail addresses out of job ids (they show in dashboards and logs)."""
+    return f"{kind}-{_UNSAFE.sub('_', org)[:40]}-{_digest(org + '/' + subject)}"
+
+
+def pull_job_id(org: str, calendar: str) -> str:
+    return job_id("pull", org, calendar.lower())
+
+
+def pair_job_id(org: str, pair_key: str) -> str:
+    return job_id("pair", org, pair_key.lower())
+
+
+def enqueue_unique(
+    connection: Redis,
+    queue_name: str,
+    func: Callable[..., Any],
+    args: Sequence[Any],
+    base_id: str,
+    *,
+    delay: timedelta | None = None,
+    kwargs: dict[str, Any] | None = None,
+) -> Enqueued:
+    """Enqueue `func(*args)` as `base_id` unless a job waiting to run already covers it.
+
+    Returns "covered" when a queued/scheduled job with the id (or its second slot) exists."""
+    queue = Queue(queue_name, connection=connection)
+    for suffix in SLOTS:
+        job_id_ = base_id + suffix
+        for _ in range(3):
+            options: dict[str, Any] = {
+                "job_id": job_id_,
+                "unique": True,
+                "result_ttl": 0,
+                "failure_ttl": FAILURE_TTL_S,
+                "job_timeout": JOB_TIMEOUT_S,
+                "retry": RETRY,
+                "args": tuple(args),
+                "kwargs": dict(kwargs or {}),
+            }
+            try:
+                if delay is not None and delay.total_seconds() > 0:
+                    queue.enqueue_in(delay, func, **options)
+                else:
+                    queue.enqueue(func, **options)
+                return "enqueued"
+            except DuplicateJobError:
+                status = _status(connection, job_id_)
+            if status is None:
+                continue  # it finished meanwhile: try again
+            if status in _DONE:
+                _delete(connection, job_id_)
+                continue
+            if status == JobStatus.STARTED:
+                break  # running: try the second slot
+            return "covered"  # queued, scheduled, deferred: it will run after this change
+    return "covered"  # both slots running: the pending flag makes the running pull look again
+
+
+def _status(connection: Redis, job_id_: str) -> JobStatus | None:
+    try:
+        return Job.fetch(job_id_, connection=connection).get_status()
+    except NoSuchJobError:
+        return None
+
+
+def _delete(connection: Redis, job_id_: str) -> None:
+    with contextlib.suppress(NoSuchJobError):
+        Job.fetch(job_id_, connection=connection).delete()
