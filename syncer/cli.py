@@ -137,6 +137,76 @@ def demo(keep_state: bool, serve: bool) -> None:
     run_demo(click.echo, keep_state=keep_state, serve=wait if serve else None)
 
 
+# ------------------------------------------------------------------------------------------------
+# The service (syncer.service): thin commands over run_web / run_worker / run_scheduler.
+
+_CONFIG = click.option(
+    "-c", "--config", "config_path", required=True, type=click.Path(path_type=Path, exists=True)
+)
+
+
+@cli.command()
+@_CONFIG
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
+@click.option("--bind", default=None, help="host:port for the web app (default: web.bind)")
+@click.option("--grace", default=60.0, show_default=True, help="Seconds to let jobs finish")
+@_clear_errors
+def run(config_path: Path, workers: int, bind: str | None, grace: float) -> None:
+    """The whole service in one process tree: web app, N workers and the scheduler."""
+    from syncer.service import Supervisor
+
+    sys.exit(Supervisor(config_path, workers, bind=bind, grace_s=grace, echo=click.echo).run())
+
+
+@cli.command()
+@_CONFIG
+@click.option("--bind", default=None, help="host:port (default: the config's web.bind)")
+@_clear_errors
+def web(config_path: Path, bind: str | None) -> None:
+    """Webhooks, health, readiness and metrics (uvicorn)."""
+    from syncer.service import run_web
+
+    run_web(config_path, bind)
+
+
+@cli.command()
+@_CONFIG
+@click.option("--burst", is_flag=True, help="Run the queued jobs, then exit")
+@click.option("--name", default=None, help="Worker name (default: rq's)")
+@_clear_errors
+def worker(config_path: Path, burst: bool, name: str | None) -> None:
+    """An rq worker on the push, default and sweep queues (scale by running more)."""
+    from syncer.service import quiet_rq_logs, run_worker
+
+    quiet_rq_logs()
+    run_worker(config_path, burst=burst, name=name)
+
+
+@cli.command()
+@_CONFIG
+@_clear_errors
+def scheduler(config_path: Path) -> None:
+    """rq's CronScheduler with the config's `schedule:` (pulls, sweep, renewals, daily)."""
+    from syncer.service import quiet_rq_logs, run_scheduler
+
+    quiet_rq_logs()
+    run_scheduler(config_path)
+
+
+@cli.group()
+def redis() -> None:
+    """The embedded Redis server (used when neither REDIS_URL nor redis_url is set)."""
+
+
+@redis.command("stop")
+def redis_stop() -> None:
+    """Shut the embedded Redis down cleanly (its append-only file is flushed)."""
+    from syncer.redis_server import data_dir, stop_embedded
+
+    stopped = stop_embedded(data_dir())
+    click.echo("embedded Redis stopped" if stopped else "embedded Redis was not running")
+
+
 def main() -> None:
     cli(prog_name="syncer")
 

@@ -4,7 +4,7 @@ the agenda doc and holds syncer knows of, and free/busy time where proposals are
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -100,17 +100,34 @@ def _busy(
     return sorted(busy)
 
 
-def build_views(engine: Engine, now: datetime, *, fetch_busy: bool = True) -> list[PairView]:
+def build_views(
+    engine: Engine,
+    now: datetime,
+    *,
+    fetch_busy: bool = True,
+    only: Collection[Pair] | None = None,
+) -> list[PairView]:
+    """Every pair's view; with `only`, just those pairs, read from their two people's
+    calendars (a pair's 1:1 has a copy on each calendar syncer reads), so a per-pair job
+    does not parse the whole org."""
     log = structlog.get_logger().bind(org=engine.config.org)
     people = engine.people
     pilot = list(engine.config.pilot or [])
-    found = find_pairs(engine.store.all_series(), people, engine.rules)
+    if only is None:
+        snapshots = engine.store.all_series()
+    else:
+        emails = sorted({e for pair in only for e in pair.people})
+        snapshots = [s for e in emails for s in engine.store.series_of(e)]
+    found = find_pairs(snapshots, people, engine.rules)
     by_pair: dict[Pair, list[PairSeries]] = defaultdict(list)
     for ps in found:
         by_pair[ps.pair].append(ps)
     expected = expected_pairs(people.values())
+    wanted = set(by_pair) | expected
+    if only is not None:
+        wanted &= set(only)
     views: list[PairView] = []
-    for pair in sorted(set(by_pair) | expected):
+    for pair in sorted(wanted):
         series = tuple(by_pair.get(pair, ()))
         known = [people[e] for e in pair.people if e in people]
         if not known:
