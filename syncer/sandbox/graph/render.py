@@ -59,7 +59,6 @@ def event_json(
         "originalStartTimeZone": item.zone,
         "originalEndTimeZone": item.zone,
         "iCalUId": item.ical_uid,
-        "uid": item.ical_uid,
         "reminderMinutesBeforeStart": fields.get("reminderMinutesBeforeStart", 15),
         "isReminderOn": fields.get("isReminderOn", True),
         "hasAttachments": False,
