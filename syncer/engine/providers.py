@@ -52,11 +52,14 @@ def _google(config: SyncerConfig, sleep: Callable[[float], None] | None) -> Prov
 
 
 def _microsoft(config: SyncerConfig, sleep: Callable[[float], None] | None) -> Provider:
-    try:
-        from syncer.providers.microsoft import MicrosoftProvider  # type: ignore[import-not-found]
-    except ImportError as err:
-        raise SyncerError("the Microsoft 365 provider is not part of this build yet") from err
+    from syncer.providers.microsoft import MicrosoftProvider
+
     section = config.providers.microsoft
     if section is None:
         raise SyncerError("no providers.microsoft section in the config")
-    return MicrosoftProvider(section)  # type: ignore[no-any-return]
+    return MicrosoftProvider.from_config(
+        section,
+        opt_out_keyword=config.policy().opt_out_keyword,
+        log=structlog.get_logger().bind(org=config.org, provider="microsoft"),
+        sleep=sleep,
+    )

@@ -1,0 +1,102 @@
+"""Graph subscriptions (push) and getSchedule (free/busy): two small request/answer exchanges.
+
+Subscriptions: `POST /subscriptions` on `/users/{id}/events`; Outlook event subscriptions last
+at most 4230 minutes (under 3 days), so a longer `ttl` is cut to that and renewal is the
+caller's job. `clientState` carries the channel token, checked on every notification.
+getSchedule: up to 20 schedules and 62 days per call (api-notes), so larger asks are chunked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import quote
+
+from syncer.core.model import BusyInterval
+from syncer.errors import NotFound, ProviderError
+from syncer.providers.base import ChannelRef
+from syncer.providers.graph_http import GraphSession
+from syncer.providers.graph_parse import parse_instant, parse_schedule, utc_text
+
+MAX_SUBSCRIPTION = timedelta(minutes=4230)
+SCHEDULES_PER_CALL = 20
+SCHEDULE_SPAN = timedelta(days=62)
+
+
+def watch(
+    session: GraphSession, calendar: str, address: str, token: str, ttl: timedelta, now: datetime
+) -> ChannelRef:
+    resource = f"/users/{quote(calendar, safe='@')}/events"
+    expires = now + min(ttl, MAX_SUBSCRIPTION)
+    answer = session.send(
+        "POST",
+        "/subscriptions",
+        json_body={
+            "changeType": "created,updated,deleted",
+            "notificationUrl": address,
+            "resource": resource,
+            "expirationDateTime": expires.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+            "clientState": token,
+        },
+    )
+    granted = answer.get("expirationDateTime")
+    return ChannelRef(
+        provider="microsoft",
+        calendar=calendar,
+        id=str(answer["id"]),
+        resource_id=str(answer.get("resource") or resource),
+        expiration=parse_instant(granted) if granted else expires,
+    )
+
+
+def stop_watch(session: GraphSession, ref: ChannelRef, log: Any) -> None:
+    try:
+        session.send("DELETE", f"/subscriptions/{quote(ref.id, safe='')}")
+    except NotFound:
+        log.info("watch.already_stopped", calendar=ref.calendar, channel=ref.id)
+
+
+def free_busy(
+    session: GraphSession, emails: Sequence[str], start: datetime, end: datetime, log: Any
+) -> dict[str, list[BusyInterval]]:
+    """Busy intervals (UTC) per person. A person Graph could not read raises `ProviderError`
+    rather than looking free: a slot proposed over unknown busy time is worse than none."""
+    if not emails:
+        return {}
+    busy: dict[str, list[BusyInterval]] = {e: [] for e in emails}
+    errors: dict[str, str] = {}
+    for i in range(0, len(emails), SCHEDULES_PER_CALL):
+        chunk = list(emails[i : i + SCHEDULES_PER_CALL])
+        at = start
+        while at < end:
+            upto = min(end, at + SCHEDULE_SPAN)
+            answer = session.send(
+                "POST",
+                f"/users/{quote(chunk[0], safe='@')}/calendar/getSchedule",
+                json_body={
+                    "schedules": chunk,
+                    "startTime": {"dateTime": utc_text(at), "timeZone": "UTC"},
+                    "endTime": {"dateTime": utc_text(upto), "timeZone": "UTC"},
+                    "availabilityViewInterval": 15,
+                },
+                headers={"Prefer": 'outlook.timezone="UTC"'},
+            )
+            found, failed = parse_schedule(answer or {}, chunk)
+            errors.update(failed)
+            for email, intervals in found.items():
+                busy[email].extend(intervals)
+            at = upto
+    if errors:
+        for email, reason in errors.items():
+            log.warning("free_busy.calendar_error", calendar=email, reason=reason)
+        raise ProviderError(
+            "microsoft",
+            None,
+            f"free/busy unavailable for {len(errors)} calendar(s)",
+            reason="getSchedule:" + ",".join(sorted(set(errors.values()))),
+        )
+    return {e: sorted(set(v)) for e, v in busy.items()}
+
+
+__all__ = ["MAX_SUBSCRIPTION", "free_busy", "stop_watch", "watch"]
