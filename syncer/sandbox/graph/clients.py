@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import msal
+import msal  # type: ignore[import-untyped]
 import requests
 
 GRAPH_SCOPE = "https://graph.microsoft.com/.default"
@@ -22,14 +22,13 @@ class VerifyingSession(requests.Session):
         super().__init__()
         self.ca = ca
 
-    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:
         kwargs["verify"] = self.ca
-        return super().request(method, url, *args, **kwargs)
+        return super().request(method, url, *args, **kwargs)  # type: ignore[arg-type]
 
 
-def confidential_app(
-    authority: str, client_id: str, secret: str, ca: str
-) -> msal.ConfidentialClientApplication:
+def confidential_app(authority: str, client_id: str, secret: str, ca: str) -> Any:
+    """msal's confidential client for ``authority`` (``{base_url}/{tenant}``), over the CA."""
     return msal.ConfidentialClientApplication(
         client_id,
         client_credential=secret,
@@ -39,12 +38,9 @@ def confidential_app(
     )
 
 
-def graph_session(app: msal.ConfidentialClientApplication, ca: str) -> requests.Session:
+def graph_session(app: Any, ca: str) -> requests.Session:
     """A Session whose requests carry a fresh bearer token from ``app`` (msal caches it)."""
     session = VerifyingSession(ca)
-
-    def bearer(request: requests.PreparedRequest, **_: Any) -> None:
-        return None
 
     class _Auth(requests.auth.AuthBase):
         def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:

@@ -80,7 +80,7 @@ def act(state: GraphState, request: Request, action: str) -> Answer:
 
 
 def read_log(state: GraphState, request: Request, name: str) -> Answer:
-    sources = {
+    sources: dict[str, list[Any]] = {
         "write_log": state.write_log,
         "call_log": state.call_log,
         "mail_log": state.mail_log,

@@ -149,7 +149,7 @@ class PersonControls:
                     "index": "first",
                 },
                 "range": span,
-            },  # fmt: skip
+            },
         }
         if teams:
             event.update(isOnlineMeeting=True, onlineMeetingProvider="teamsForBusiness",
@@ -170,9 +170,9 @@ class PersonControls:
             "attendees": [{"type": "required", "emailAddress": {"address": a}} for a in attendees],
         })  # fmt: skip
 
-    def create_all_day(
+    def create_all_day(  # type: ignore[misc]
         self: GraphState, person: str, day: dt.date, subject: str = "Day off"
-    ) -> str:  # type: ignore[misc]
+    ) -> str:
         who = self.person(person)
         zone_name = who.time_zone if who else "UTC"
 

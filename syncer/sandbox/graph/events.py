@@ -121,7 +121,7 @@ ROUTES: list[Route] = [
         respond,
         "calendar",
         write=True,
-    ),  # fmt: skip
+    ),
     route("GET", EVENT, get_event, "calendar"),
     route("PATCH", EVENT, update_event, "calendar", write=True),
     route("DELETE", EVENT, delete_event, "calendar", write=True),

@@ -301,7 +301,8 @@ def invite(state: GraphState, request: Request, user: str, item: str) -> Answer:
     return Answer(
         200,
         {
-            "@odata.context": f"{state.base_url}/v1.0/$metadata#Collection(microsoft.graph.permission)",
+            "@odata.context": f"{state.base_url}/v1.0/$metadata#Collection("
+            "microsoft.graph.permission)",
             "value": values,
         },
     )

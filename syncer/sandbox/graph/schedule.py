@@ -99,7 +99,7 @@ def get_schedule(state: GraphState, request: Request, user: str) -> Answer:
         raise bad_request(
             f"The number of schedules cannot exceed {MAX_SCHEDULES}.", "ErrorInvalidParameter"
         )
-    start, zone_name = zones.parse(body.get("startTime"), "startTime")
+    start, _ = zones.parse(body.get("startTime"), "startTime")
     end, _ = zones.parse(body.get("endTime"), "endTime")
     if end <= start or end - start > dt.timedelta(days=MAX_DAYS):
         raise bad_request(
@@ -114,7 +114,8 @@ def get_schedule(state: GraphState, request: Request, user: str) -> Answer:
     return Answer(
         200,
         {
-            "@odata.context": f"{state.base_url}/v1.0/$metadata#Collection(microsoft.graph.scheduleInformation)",
+            "@odata.context": f"{state.base_url}/v1.0/$metadata#Collection("
+            "microsoft.graph.scheduleInformation)",
             "value": values,
         },
     )
