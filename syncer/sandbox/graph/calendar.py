@@ -180,7 +180,6 @@ class Calendars:
                 )
                 target.touch(now)
                 change = "updated"
-            target.deleted |= organiser.deleted
             for original, override in organiser.overrides.items():
                 mine = target.overrides.setdefault(original, Override())
                 mine.start, mine.end = override.start, override.end
