@@ -47,9 +47,10 @@ def text_of(content: bytes) -> str:
     return "".join(p.text + "\n" for p in _open(content).paragraphs)
 
 
-def pair_key_of(content: bytes) -> str:
+def properties_of(content: bytes) -> tuple[str, str]:
+    """(pair key, title) from the document's core properties ("" when absent)."""
     props = _open(content).core_properties
-    return props.identifier or props.subject or ""
+    return (props.identifier or props.subject or ""), (props.title or "")
 
 
 def append(content: bytes, text: str) -> bytes:
@@ -62,4 +63,4 @@ def append(content: bytes, text: str) -> bytes:
     return out.getvalue()
 
 
-__all__ = ["DOCX_MIME", "append", "build", "pair_key_of", "text_of"]
+__all__ = ["DOCX_MIME", "append", "build", "properties_of", "text_of"]

@@ -70,10 +70,11 @@ class AgendaDocs:
             if not name.lower().endswith(".docx"):
                 continue
             try:
-                if graph_docx.pair_key_of(self._download(owner, str(item["id"]))) == pair_key:
-                    return self._ref(item, owner, name[: -len(".docx")])
+                key, title = graph_docx.properties_of(self._download(owner, str(item["id"])))
             except ValueError:
                 continue  # not a .docx python-docx can read: not ours
+            if key == pair_key:
+                return self._ref(item, owner, title or name[: -len(".docx")])
         return None
 
     def create(

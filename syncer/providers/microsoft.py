@@ -60,7 +60,7 @@ from syncer.providers.graph_sync import (
     split_round,
 )
 
-WINDOW_PAST = timedelta(days=200)
+WINDOW_PAST = timedelta(days=400)
 WINDOW_FUTURE = timedelta(days=400)
 RENEW_MARGIN = timedelta(days=300)
 RECHECK_AFTER = timedelta(hours=24)
