@@ -147,7 +147,7 @@ def test_cursor_round_trips_compactly() -> None:
     )
     text = encode_cursor(knowledge)
     assert decode_cursor(text) == knowledge
-    assert len(text) < len(knowledge.delta_link) + 7 * 10 + 60  # ~6 bytes per slot
+    assert len(text) < len(knowledge.delta_link) + 6 * 9 + 100  # ~6 bytes per slot
 
 
 @pytest.mark.parametrize("garbage", ["", "not json", '{"v": 99, "d": "x"}', "[]"])
