@@ -20,13 +20,14 @@ Occurrences are deduplicated by (uid, original_start) and the past is capped at 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal, TypeAlias
 
 from syncer.core.detect import PairSeries
-from syncer.core.model import Occurrence, Outcome, Pair, Person, Policy
-from syncer.core.recurrence import expand
+from syncer.core.frozen import positional_constructor
+from syncer.core.model import Attendance, Outcome, Pair, Person, Policy
+from syncer.core.recurrence import OccurrenceRow, occurrence_rows
 
 PAST_CAP_DAYS = 400
 MISSED_KINDS = frozenset({"cancelled", "declined", "deleted"})
@@ -108,26 +109,41 @@ class PairHistory:
         return [o for o in self.outcomes if o.kind in MISSED_KINDS and lo <= o.original_start <= hi]
 
 
-def _classify(pair: Pair, occ: Occurrence, now: datetime) -> Outcome:
-    declined_by = next((p for p in pair.people if occ.response_of(p) == "declined"), None)
-    if occ.cancelled:
-        kind = "cancelled"
-    elif declined_by is not None:
-        kind = "declined"
-    elif occ.start <= now:
-        kind = "held"
-    else:
-        kind = "upcoming"
-    return Outcome(
-        series_uid=occ.series_uid,
-        original_start=occ.original_start,
-        start=occ.start,
-        end=occ.end,
-        kind=kind,  # type: ignore[arg-type]
-        moved=occ.moved,
-        declined_by=declined_by if kind == "declined" else None,
-        event_id=occ.event_id,
-    )
+_new_outcome = positional_constructor(
+    Outcome,
+    ("series_uid", "original_start", "start", "end", "kind", "moved", "declined_by", "event_id"),
+)
+
+
+def _declined_by(people: tuple[str, str], attendance: tuple[Attendance, ...]) -> str | None:
+    """The first of the pair whose answer (first listed, as `Occurrence.response_of`) is no."""
+    for p in people:
+        for a in attendance:
+            if a.email == p:
+                if a.response == "declined":
+                    return p
+                break
+    return None
+
+
+def _classify(pair: Pair, uid: str, rows: list[OccurrenceRow], now: datetime) -> list[Outcome]:
+    """One outcome per occurrence (see the module docstring), answers read once per attendance."""
+    people, make, out = pair.people, _new_outcome, []
+    declined: dict[int, str | None] = {}  # id(attendance) -> who declined; rows keep them alive
+    for original, start, end, cancelled, moved, attendance, event_id in rows:
+        key = id(attendance)
+        if key in declined:
+            declined_by = declined[key]
+        else:
+            declined_by = declined[key] = _declined_by(people, attendance)
+        if cancelled:
+            kind, declined_by = "cancelled", None
+        elif declined_by is not None:
+            kind = "declined"
+        else:
+            kind = "held" if start <= now else "upcoming"
+        out.append(make(uid, original, start, end, kind, moved, declined_by, event_id))
+    return out
 
 
 def series_outcomes(
@@ -139,9 +155,9 @@ def series_outcomes(
         return []
     start = max(series.start, now - timedelta(days=PAST_CAP_DAYS))
     end = now + timedelta(days=horizon_days)
-    # expand() yields nothing for a deleted series; we still want what it held before.
-    expandable = replace(series, cancelled=False) if series.cancelled else series
-    outcomes = [_classify(pair, occ, now) for occ in expand(expandable, start, end)]
+    # A deleted series expands to nothing by default; we still want what it held before.
+    rows = occurrence_rows(series, start, end, deleted_too=True)
+    outcomes = _classify(pair, series.uid, rows, now)
     if not ps.deleted:
         return outcomes
     deleted_at = ps.canonical.updated or now
@@ -166,14 +182,33 @@ def pair_history(
     pair: Pair, series: Sequence[PairSeries], now: datetime, horizon_days: int = 35
 ) -> PairHistory:
     """Every expected occurrence of every series of `pair`, classified as of `now`."""
-    seen: dict[tuple[str, datetime], Outcome] = {}
-    for ps in sorted(series, key=lambda s: s.uid):
-        if ps.pair != pair:
-            continue
-        for o in series_outcomes(pair, ps, now, horizon_days):
-            seen.setdefault((o.series_uid, o.original_start), o)
-    outcomes = sorted(seen.values(), key=lambda o: (o.start, o.original_start, o.series_uid))
+    mine = sorted((ps for ps in series if ps.pair == pair), key=_uid)
+    if len(mine) == 1:
+        # One series: its outcomes are unique by original start and come in (start, original
+        # start) order, but for the one `deleted` outcome appended last, which is the latest
+        # by original start: a stable sort by start alone gives the full order.
+        outcomes = series_outcomes(pair, mine[0], now, horizon_days)
+        if mine[0].deleted:
+            outcomes.sort(key=_start)
+    else:
+        seen: dict[tuple[str, datetime], Outcome] = {}
+        for ps in mine:
+            for o in series_outcomes(pair, ps, now, horizon_days):
+                seen.setdefault((o.series_uid, o.original_start), o)
+        outcomes = sorted(seen.values(), key=_order)
     return PairHistory(pair=pair, now=now, outcomes=tuple(outcomes), horizon_days=horizon_days)
+
+
+def _uid(ps: PairSeries) -> str:
+    return ps.uid
+
+
+def _start(o: Outcome) -> datetime:
+    return o.start
+
+
+def _order(o: Outcome) -> tuple[datetime, datetime, str]:
+    return (o.start, o.original_start, o.series_uid)
 
 
 def limit_days(pair_people: tuple[Person, Person], policy: Policy, now: datetime) -> int:

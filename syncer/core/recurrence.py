@@ -22,13 +22,14 @@ Conventions a caller must know:
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import operator
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import TypeAlias
 from zoneinfo import ZoneInfo
 
+from syncer.core.frozen import positional_constructor
 from syncer.core.model import (
     Attendance,
     Attendee,
@@ -41,7 +42,13 @@ from syncer.core.model import (
 from syncer.core.schedule import compile_lines, compile_pattern, instances, to_utc, wall
 from syncer.core.zones import resolve_zone
 
-__all__ = ["OCCURRENCE_COUNT_GUARD", "expand", "occurrence_count_guard"]
+__all__ = [
+    "OCCURRENCE_COUNT_GUARD",
+    "OccurrenceRow",
+    "expand",
+    "occurrence_count_guard",
+    "occurrence_rows",
+]
 
 OCCURRENCE_COUNT_GUARD = 5_000
 """At most this many occurrences per `expand` call: a daily rule over a decade-wide window
@@ -50,6 +57,12 @@ occurrence_count_guard = OCCURRENCE_COUNT_GUARD
 
 # --------------------------------------------------------------------------------------------
 # Public API
+
+OccurrenceRow: TypeAlias = tuple[
+    datetime, datetime, datetime, bool, bool, tuple[Attendance, ...], str | None
+]
+"""One occurrence as a plain tuple: (original_start, start, end, cancelled, moved, attendance,
+event_id), the fields of `Occurrence` after `series_uid`."""
 
 
 def expand(
@@ -66,57 +79,123 @@ def expand(
     expected them and someone removed them. An override whose original start matches no rule
     instance (an RDATE, a rule edited since) is still honoured as an extra instance.
     """
+    uid, make = series.uid, _new_occurrence
+    return [
+        make(uid, original, start, end, cancelled, moved, attendance, event_id)
+        for original, start, end, cancelled, moved, attendance, event_id in occurrence_rows(
+            series, window_start, window_end, limit=limit
+        )
+    ]
+
+
+def occurrence_rows(
+    series: Series,
+    window_start: datetime,
+    window_end: datetime,
+    *,
+    limit: int = OCCURRENCE_COUNT_GUARD,
+    deleted_too: bool = False,
+) -> list[OccurrenceRow]:
+    """`expand` as plain tuples (see `OccurrenceRow`), same occurrences, same order.
+
+    For callers that look at every occurrence of thousands of series (the pair history) and
+    keep none of the `Occurrence` values. `deleted_too` expands a cancelled series as if it
+    were not (its past is still history).
+    """
     if window_start.tzinfo is None or window_end.tzinfo is None:
         raise ValueError("the window must be given as aware datetimes")
     if series.start.tzinfo is None:
         raise ValueError(f"series {series.uid!r} has a naive start")
-    if series.cancelled or window_end <= window_start:
+    if (series.cancelled and not deleted_too) or window_end <= window_start:
         return []
     ws, we = window_start.astimezone(UTC), window_end.astimezone(UTC)
     zone = resolve_zone(series.timezone)
 
-    slots = _rule_slots(series, zone, ws, we, limit)
+    keys, keyset, removed = _rule_slots(series, zone, ws, we, limit)
     overrides = {o.original_start.astimezone(UTC): o for o in series.overrides}
-    for original, o in overrides.items():
-        if original in slots:
-            continue
-        moved_in = o.start is not None and ws <= o.start < we
-        if ws <= original < we or moved_in:
-            slots[original] = False
+    extra = (
+        [
+            original
+            for original, o in overrides.items()
+            if original not in keyset
+            and (ws <= original < we or (o.start is not None and ws <= o.start < we))
+        ]
+        if overrides
+        else []
+    )
+    if extra:
+        keys = tuple(sorted((*keys, *extra)))
 
     attendance = _attendance(series.attendees)
-    end_of = _end_rule(series, zone)
-    uid, make = series.uid, _new_occurrence
-    out = [
-        make(uid, t, t, end_of(t), slots[t], False, attendance, None)
+    rows: list[OccurrenceRow]
+    if not series.all_day:
+        length = series.end - series.start
+        if not overrides:
+            rows = [(t, t, t + length, t in removed, False, attendance, None) for t in keys]
+            return rows[:limit]
+        end_of: Callable[[datetime], datetime] = functools.partial(operator.add, length)
+    else:
+        end_of = _end_rule(series, zone)
+    rows = [
+        (t, t, end_of(t), t in removed, False, attendance, None)
         if t not in overrides
-        else _overridden(uid, t, overrides[t], end_of, attendance)
-        for t in sorted(slots)
+        else _overridden(t, overrides[t], end_of, attendance)
+        for t in keys
     ]
-    if overrides:  # a moved instance may now sort elsewhere
-        out.sort(key=_order)
-    return out[:limit]
+    if overrides:  # a moved instance may now sort elsewhere; ties stay by original start
+        rows.sort(key=_start_of)
+    return rows[:limit]
 
 
-def _rule_slots(
-    series: Series, zone: ZoneInfo, ws: datetime, we: datetime, limit: int
-) -> dict[datetime, bool]:
-    """UTC original starts in [ws, we) -> whether an EXDATE removed them."""
+# --------------------------------------------------------------------------------------------
+# Rule slots, shared between series with the same rule, start and window
+
+_Slots: TypeAlias = tuple[tuple[datetime, ...], frozenset[datetime], frozenset[datetime]]
+_EMPTY: frozenset[datetime] = frozenset()
+_NO_SLOTS: _Slots = ((), _EMPTY, _EMPTY)
+
+
+def _rule_slots(series: Series, zone: ZoneInfo, ws: datetime, we: datetime, limit: int) -> _Slots:
+    """(UTC original starts in [ws, we) sorted, the same as a set, those an EXDATE removed)."""
     rec = series.recurrence
     if rec is None:
         first = series.start.astimezone(UTC)
-        return {first: False} if ws <= first < we else {}
+        return ((first,), frozenset((first,)), _EMPTY) if ws <= first < we else _NO_SLOTS
     if isinstance(rec, RRuleRecurrence):
-        schedule = compile_lines(rec.lines, wall(series.start, zone), series.timezone)
-    elif isinstance(rec, PatternedRecurrence):
+        local = wall(series.start, zone)
+        return _compiled_slots(rec, local, local.fold, series.timezone, ws, we, limit)
+    if isinstance(rec, PatternedRecurrence):
         if rec.recurrence_time_zone:
             zone = resolve_zone(rec.recurrence_time_zone)
         local = wall(series.start, zone)
         dtstart = datetime.combine(rec.start_date or local.date(), local.time())
-        schedule = compile_pattern(rec, dtstart, zone.key)
-    else:  # pragma: no cover - the model's union is closed
-        raise TypeError(f"unknown recurrence {type(rec).__name__}")
-    return instances(schedule, zone, ws, we, limit)
+        return _compiled_slots(rec, dtstart, dtstart.fold, zone.key, ws, we, limit)
+    raise TypeError(f"unknown recurrence {type(rec).__name__}")  # pragma: no cover
+
+
+@functools.lru_cache(maxsize=4_096)
+def _compiled_slots(
+    rec: RRuleRecurrence | PatternedRecurrence,
+    dtstart: datetime,
+    fold: int,
+    zone_name: str,
+    ws: datetime,
+    we: datetime,
+    limit: int,
+) -> _Slots:
+    """The rule's slots, computed once per (rule, wall-clock DTSTART, zone, window).
+
+    An org has many series at the same weekly times, all expanded over the same window in one
+    planning pass; `fold` is in the key because naive datetimes compare equal across it. The
+    result is shared: callers must not change it.
+    """
+    del fold  # only a key
+    if isinstance(rec, RRuleRecurrence):
+        schedule = compile_lines(rec.lines, dtstart, zone_name)
+    else:
+        schedule = compile_pattern(rec, dtstart, zone_name)
+    found = instances(schedule, resolve_zone(zone_name), ws, we, limit)
+    return tuple(sorted(found)), frozenset(found), frozenset(t for t, gone in found.items() if gone)
 
 
 # --------------------------------------------------------------------------------------------
@@ -124,19 +203,16 @@ def _rule_slots(
 
 
 def _overridden(
-    uid: str,
     original: datetime,
     o: OccurrenceOverride,
     end_of: Callable[[datetime], datetime],
     attendance: tuple[Attendance, ...],
-) -> Occurrence:
+) -> OccurrenceRow:
     start = original if o.start is None else o.start.astimezone(UTC)
     end = end_of(start) if o.end is None else o.end.astimezone(UTC)
     if o.attendees is not None:
         attendance = _attendance(o.attendees)
-    return Occurrence(
-        uid, original, start, end, o.cancelled, start != original, attendance, o.event_id
-    )
+    return (original, start, end, o.cancelled, start != original, attendance, o.event_id)
 
 
 def _end_rule(series: Series, zone: ZoneInfo) -> Callable[[datetime], datetime]:
@@ -147,53 +223,20 @@ def _end_rule(series: Series, zone: ZoneInfo) -> Callable[[datetime], datetime]:
     return lambda start: to_utc(wall(start, zone) + span, zone)
 
 
-def _occurrence_factory() -> Callable[..., Occurrence]:
-    """A positional Occurrence constructor for the hot path.
-
-    The generated __init__ of a frozen dataclass goes through object.__setattr__ once per
-    field; handing the instance its whole __dict__ at once costs about a third of that, and
-    with ~50 occurrences per series per window construction is half of `expand`. Taken only
-    while Occurrence is a plain frozen dataclass with exactly these fields and no
-    __post_init__ (a unit test compares the result with the real constructor).
-    """
-    names = tuple(f.name for f in dataclasses.fields(Occurrence))
-    expected = ("series_uid", "original_start", "start", "end", "cancelled", "moved")
-    plain = not hasattr(Occurrence, "__post_init__") and not hasattr(Occurrence, "__slots__")
-    if not plain or names != (*expected, "attendance", "event_id"):
-        return Occurrence
-    new, set_dict = object.__new__, object.__setattr__
-
-    def make(
-        series_uid: str,
-        original_start: datetime,
-        start: datetime,
-        end: datetime,
-        cancelled: bool,
-        moved: bool,
-        attendance: tuple[Attendance, ...],
-        event_id: str | None,
-    ) -> Occurrence:
-        occurrence: Occurrence = new(Occurrence)
-        set_dict(
-            occurrence,
-            "__dict__",
-            {
-                "series_uid": series_uid,
-                "original_start": original_start,
-                "start": start,
-                "end": end,
-                "cancelled": cancelled,
-                "moved": moved,
-                "attendance": attendance,
-                "event_id": event_id,
-            },
-        )
-        return occurrence
-
-    return make
-
-
-_new_occurrence = _occurrence_factory()
+_new_occurrence = positional_constructor(
+    Occurrence,
+    (
+        "series_uid",
+        "original_start",
+        "start",
+        "end",
+        "cancelled",
+        "moved",
+        "attendance",
+        "event_id",
+    ),
+)
+"""A positional Occurrence constructor for the hot path (see `syncer.core.frozen`)."""
 
 
 @functools.lru_cache(maxsize=16_384)
@@ -202,5 +245,5 @@ def _attendance(attendees: tuple[Attendee, ...]) -> tuple[Attendance, ...]:
     return tuple(Attendance(a.email, a.response) for a in attendees if not a.resource)
 
 
-def _order(o: Occurrence) -> tuple[datetime, datetime]:
-    return (o.start, o.original_start)
+def _start_of(row: OccurrenceRow) -> datetime:
+    return row[1]
