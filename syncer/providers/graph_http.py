@@ -80,10 +80,16 @@ def classify_graph_error(exc: BaseException, *, cursor_call: bool = False) -> Pr
         # The description carries the AADSTS code an admin can look up; never a secret.
         first_line = exc.description.splitlines()[0] if exc.description else ""
         return ProviderError("microsoft", None, first_line or exc.error, reason=exc.error)
+    if isinstance(exc, UnconfiguredHost):
+        return ProviderError("microsoft", None, str(exc), reason="unconfiguredHost")
     if isinstance(exc, requests.RequestException | OSError):
         name = type(exc).__name__
         return ProviderError("microsoft", None, f"connection failed ({name})", retryable=True)
     return None
+
+
+class UnconfiguredHost(requests.exceptions.InvalidURL):
+    """A call to a host that is neither the authority nor Graph: refused, never retried."""
 
 
 class PinnedSession(requests.Session):
@@ -99,7 +105,7 @@ class PinnedSession(requests.Session):
         url = url if isinstance(url, str) else url.decode()
         host = (urlsplit(url).netloc or "").lower()
         if host not in self._hosts:
-            raise requests.exceptions.InvalidURL(f"refusing a call to an unconfigured host {host}")
+            raise UnconfiguredHost(f"refusing a call to an unconfigured host {host}")
         kwargs["verify"] = self._verify
         return super().request(verb, url, *args, **kwargs)
 
@@ -250,5 +256,6 @@ __all__ = [
     "GraphSession",
     "PinnedSession",
     "TokenError",
+    "UnconfiguredHost",
     "classify_graph_error",
 ]
