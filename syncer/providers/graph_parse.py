@@ -20,7 +20,7 @@ know:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Any, cast
 from zoneinfo import ZoneInfo
@@ -29,7 +29,6 @@ from syncer.core.blocks import block_hash, current_block, remove
 from syncer.core.model import (
     Attendee,
     BodyType,
-    BusyInterval,
     EventType,
     OccurrenceOverride,
     PatternedRecurrence,
@@ -46,7 +45,6 @@ from syncer.providers.base import (
     MARKER_HOLD,
     MARKER_PAIR,
     EventBody,
-    HoldRef,
 )
 
 Payload = Mapping[str, Any]
@@ -82,7 +80,6 @@ _PATTERNS = frozenset(
 )
 _RANGES = frozenset({"endDate", "noEnd", "numbered"})
 _INDEXES = frozenset({"first", "second", "third", "fourth", "last"})
-_BUSY = frozenset({"busy", "oof", "tentative"})
 _NO_DATE = "0001-01-01"
 
 
@@ -383,56 +380,6 @@ def parse_event_body(item: Payload, calendar: str) -> EventBody:
     )
 
 
-def parse_hold(item: Payload, calendar: str) -> HoldRef | None:
-    """A hold syncer created (it carries both the pair and the hold marker), else None."""
-    markers = parse_markers(item)
-    if item.get("isCancelled") or MARKER_HOLD not in markers or MARKER_PAIR not in markers:
-        return None
-    try:
-        return HoldRef(
-            calendar=calendar,
-            event_id=_text(item, "id"),
-            start=parse_time(item.get("start")),
-            end=parse_time(item.get("end")),
-            pair_key=markers[MARKER_PAIR],
-            proposal_for=parse_instant(markers[MARKER_HOLD]),
-        )
-    except MalformedItem:
-        return None
-
-
-def parse_schedule(
-    payload: Payload, emails: Iterable[str]
-) -> tuple[dict[str, list[BusyInterval]], dict[str, str]]:
-    """A `getSchedule` answer -> (busy intervals per e-mail, error per e-mail).
-
-    Busy means scheduleItems with status busy, oof or tentative (free and workingElsewhere do
-    not block a slot)."""
-    values = payload.get("value")
-    found = {
-        str(v.get("scheduleId", "")).lower(): v
-        for v in (values if isinstance(values, list) else [])
-        if isinstance(v, Mapping)
-    }
-    busy: dict[str, list[BusyInterval]] = {}
-    errors: dict[str, str] = {}
-    for email in emails:
-        entry = found.get(email.lower())
-        if entry is None:
-            errors[email] = "missing"
-            continue
-        if isinstance(entry.get("error"), Mapping):
-            errors[email] = str(entry["error"].get("responseCode") or "error")
-            continue
-        intervals = [
-            BusyInterval(parse_time(s.get("start")), parse_time(s.get("end")))
-            for s in entry.get("scheduleItems") or []
-            if isinstance(s, Mapping) and s.get("status") in _BUSY
-        ]
-        busy[email] = sorted(intervals)
-    return busy, errors
-
-
 def same_body(new: str, current: str, body_type: BodyType) -> bool:
     """Materially the same body: equal, or the same text outside the block and a block that
     hashes the same (Graph re-serialises HTML, which must not count as a change)."""
@@ -460,12 +407,10 @@ __all__ = [
     "original_start_of",
     "parse_attendees",
     "parse_event_body",
-    "parse_hold",
     "parse_instant",
     "parse_markers",
     "parse_override",
     "parse_recurrence",
-    "parse_schedule",
     "parse_series",
     "parse_time",
     "same_body",

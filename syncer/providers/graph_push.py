@@ -8,7 +8,7 @@ getSchedule: up to 20 schedules and 62 days per call (api-notes), so larger asks
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
@@ -17,11 +17,46 @@ from syncer.core.model import BusyInterval
 from syncer.errors import NotFound, ProviderError
 from syncer.providers.base import ChannelRef
 from syncer.providers.graph_http import GraphSession
-from syncer.providers.graph_parse import parse_instant, parse_schedule, utc_text
+from syncer.providers.graph_parse import parse_instant, parse_time, utc_text
 
+_BUSY = frozenset({"busy", "oof", "tentative"})
+_BUSY = frozenset({"busy", "oof", "tentative"})
 MAX_SUBSCRIPTION = timedelta(minutes=4230)
 SCHEDULES_PER_CALL = 20
 SCHEDULE_SPAN = timedelta(days=62)
+Payload = Mapping[str, Any]
+
+
+def parse_schedule(
+    payload: Payload, emails: Iterable[str]
+) -> tuple[dict[str, list[BusyInterval]], dict[str, str]]:
+    """A `getSchedule` answer -> (busy intervals per e-mail, error per e-mail).
+
+    Busy means scheduleItems with status busy, oof or tentative (free and workingElsewhere do
+    not block a slot)."""
+    values = payload.get("value")
+    found = {
+        str(v.get("scheduleId", "")).lower(): v
+        for v in (values if isinstance(values, list) else [])
+        if isinstance(v, Mapping)
+    }
+    busy: dict[str, list[BusyInterval]] = {}
+    errors: dict[str, str] = {}
+    for email in emails:
+        entry = found.get(email.lower())
+        if entry is None:
+            errors[email] = "missing"
+            continue
+        if isinstance(entry.get("error"), Mapping):
+            errors[email] = str(entry["error"].get("responseCode") or "error")
+            continue
+        intervals = [
+            BusyInterval(parse_time(s.get("start")), parse_time(s.get("end")))
+            for s in entry.get("scheduleItems") or []
+            if isinstance(s, Mapping) and s.get("status") in _BUSY
+        ]
+        busy[email] = sorted(intervals)
+    return busy, errors
 
 
 def watch(
@@ -99,4 +134,4 @@ def free_busy(
     return {e: sorted(set(v)) for e, v in busy.items()}
 
 
-__all__ = ["MAX_SUBSCRIPTION", "free_busy", "stop_watch", "watch"]
+__all__ = ["MAX_SUBSCRIPTION", "free_busy", "parse_schedule", "stop_watch", "watch"]

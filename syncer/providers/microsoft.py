@@ -24,11 +24,9 @@ from urllib.parse import quote
 
 from syncer.core.model import BusyInterval, Change, ProviderName, Series
 from syncer.errors import Conflict, CursorExpired, NotFound, ProviderError
-from syncer.providers import graph_push
+from syncer.providers import graph_holds, graph_push
 from syncer.providers.base import (
     MARKER_AGENDA,
-    MARKER_HOLD,
-    MARKER_PAIR,
     ChannelRef,
     DocRef,
     DocText,
@@ -43,7 +41,6 @@ from syncer.providers.graph_parse import (
     MalformedItem,
     marker_property_id,
     parse_event_body,
-    parse_hold,
     parse_instant,
     parse_series,
     same_body,
@@ -406,57 +403,10 @@ class MicrosoftProvider:
         body: str,
         markers: Mapping[str, str],
     ) -> HoldRef:
-        """A tentative event on the person's own calendar, without attendees (so no mail).
-        Returns the existing hold for the same pair, slot and proposal instead of a twin."""
-        if MARKER_PAIR not in markers or MARKER_HOLD not in markers:
-            raise ValueError(f"a hold needs the {MARKER_PAIR} and {MARKER_HOLD} markers")
-        proposal_for = parse_instant(markers[MARKER_HOLD])
-        for hold in self.find_holds(calendar, markers[MARKER_PAIR]):
-            same_slot = (hold.start, hold.end) == (start.astimezone(UTC), end.astimezone(UTC))
-            if same_slot and hold.proposal_for == proposal_for:
-                return hold
-        event = {
-            "subject": title,
-            "body": {"contentType": "text", "content": body},
-            "start": {"dateTime": utc_text(start), "timeZone": "UTC"},
-            "end": {"dateTime": utc_text(end), "timeZone": "UTC"},
-            "showAs": "tentative",
-            "singleValueExtendedProperties": [
-                {"id": marker_property_id(k), "value": v} for k, v in sorted(markers.items())
-            ],
-        }
-        created = self._send(
-            "POST",
-            f"{self._user(calendar)}/events",
-            params={"$expand": MARKERS_EXPAND},
-            json_body=event,
-            headers={"Prefer": _UTC_PREFER},
-        )
-        made = parse_hold(created, calendar)
-        if made is None:
-            made = parse_hold(self._get_event(calendar, str(created.get("id"))), calendar)
-        if made is None:
-            raise ProviderError("microsoft", None, "created hold came back without its markers")
-        return made
+        return graph_holds.create_hold(self._session, calendar, start, end, title, body, markers)
 
     def find_holds(self, calendar: str, pair_key: str) -> list[HoldRef]:
-        """Holds by their pair marker (`$filter` on the extended property)."""
-        escaped = pair_key.replace("'", "''")
-        prop = marker_property_id(MARKER_PAIR)
-        items, _ = self._session.pages(
-            f"{self._user(calendar)}/events",
-            params={
-                "$filter": f"singleValueExtendedProperties/Any(ep: ep/id eq '{prop}' "
-                f"and ep/value eq '{escaped}')",
-                "$expand": MARKERS_EXPAND,
-            },
-            headers={"Prefer": self._prefer},
-        )
-        holds = (parse_hold(item, calendar) for item in items)
-        return sorted(
-            (h for h in holds if h is not None and h.pair_key == pair_key),
-            key=lambda h: (h.start, h.event_id),
-        )
+        return graph_holds.find_holds(self._session, calendar, pair_key)
 
     def delete_event(self, calendar: str, event_id: str) -> None:
         """Delete; an event already gone counts as deleted (idempotent)."""

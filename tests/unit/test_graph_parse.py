@@ -11,19 +11,19 @@ from syncer.core import blocks
 from syncer.core.model import BlockContent
 from syncer.core.recurrence import expand
 from syncer.providers.base import MARKER_BLOCK, MARKER_HOLD, MARKER_PAIR
+from syncer.providers.graph_holds import parse_hold
 from syncer.providers.graph_parse import (
     MalformedItem,
     MissingStart,
     marker_property_id,
     parse_event_body,
-    parse_hold,
     parse_override,
     parse_recurrence,
-    parse_schedule,
     parse_series,
     parse_time,
     same_body,
 )
+from syncer.providers.graph_push import parse_schedule
 
 ALICE, BOB, ROOM = "alice@example.com", "bob@example.com", "room.4@example.com"
 TEAMS = (
