@@ -181,3 +181,15 @@ def test_the_configured_ca_wins_over_a_bogus_requests_ca_bundle(
     monkeypatch.setenv("CURL_CA_BUNDLE", str(bogus))
     world.seed_weekly_one_on_one(ALICE, BOB, FIRST)
     assert len(series_in(world.provider().pull(ALICE, None))) == 1
+
+
+def test_instance_id_names_the_occurrence_at_its_original_start(world: MicrosoftWorld) -> None:
+    event_id = world.seed_weekly_one_on_one(ALICE, BOB, FIRST)
+    original = FIRST + timedelta(weeks=6)
+    moved = world.state.move_occurrence(ALICE, event_id, original, original + timedelta(days=1))
+    provider = world.provider()
+    assert provider.instance_id(ALICE, event_id, original) == moved
+    plain = FIRST + timedelta(weeks=7)
+    found = provider.instance_id(ALICE, event_id, plain)
+    assert found == world.state.occurrence_id(ALICE, event_id, plain)
+    assert provider.instance_id(ALICE, found, plain) == found
