@@ -62,10 +62,12 @@ def held(lock: Any, token: str, wait_s: float = 0.0) -> Iterator[bool]:
 
     A lock already held under the same token belongs to a killed run of this very job (rq job
     ids are unique among live jobs): it is taken over instead of waited out."""
-    got = bool(lock.acquire(blocking=wait_s > 0, blocking_timeout=wait_s or None, token=token))
+    got = bool(lock.acquire(blocking=False, token=token))
     if not got:
         lock.local.token = token.encode()
         got = bool(lock.owned()) and bool(lock.reacquire())
+    if not got and wait_s > 0:
+        got = bool(lock.acquire(blocking=True, blocking_timeout=wait_s, token=token))
     try:
         yield got
     finally:

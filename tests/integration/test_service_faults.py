@@ -76,9 +76,7 @@ def test_a_worker_killed_mid_job_leaves_work_that_completes_once(
     world.state.faults.latency = 0.2  # slow enough to kill between two calls
     jobs.sweep(str(world.config_path))
     worker = world.start_worker()
-    wait_for(
-        lambda: len(world.writes()) >= kill_after_writes, timeout=60, what="the first writes"
-    )
+    wait_for(lambda: len(world.writes()) >= kill_after_writes, timeout=60, what="the first writes")
     world.kill(worker)
     assert abandoned_jobs_requeued(world) == 1
 

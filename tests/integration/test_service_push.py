@@ -47,8 +47,10 @@ def first_sync_with_channels(world: ServiceWorld) -> None:
     counts = jobs.renew(str(world.config_path))
     assert counts == {"created": 4}
     wait_for(
-        lambda: len(world.state.channels.deliveries) >= 4
-        and all(d.status == 200 for d in world.state.channels.deliveries),
+        lambda: (
+            len(world.state.channels.deliveries) >= 4
+            and all(d.status == 200 for d in world.state.channels.deliveries)
+        ),
         what="the channels' sync messages to be accepted",
     )
 
