@@ -166,16 +166,28 @@ class Applier:
         if doc is None:
             return False
         provider = self.provider_of(action.calendar)
+        # A Google event can carry a Drive file as an attachment; a doc on the other provider
+        # (a mixed pair's copy) is linked from the managed block, and only the marker is set.
+        attachable = provider.name == "google" and doc.provider == "google"
         for _ in range(MAX_CONFLICT_RETRIES):
             event = provider.read_event(action.calendar, action.event_id)
             if event.markers.get(MARKER_AGENDA) == doc.id and (
-                provider.name != "google" or doc.id in event.attachments
+                not attachable or doc.id in event.attachments
             ):
                 return False
             if not self.budget.take():
                 return None
             try:
-                provider.attach_doc(action.calendar, action.event_id, doc, event.etag)
+                if doc.provider == provider.name:
+                    provider.attach_doc(action.calendar, action.event_id, doc, event.etag)
+                else:
+                    provider.write_event(
+                        action.calendar,
+                        action.event_id,
+                        etag=event.etag,
+                        body=None,
+                        markers={MARKER_AGENDA: doc.id},
+                    )
             except Conflict:
                 self.stats.conflicts += 1
                 self.budget.used -= 1
@@ -185,7 +197,7 @@ class Applier:
                 action.calendar,
                 action.series_uid,
                 markers={MARKER_AGENDA: doc.id},
-                attachment=doc.id if provider.name == "google" else None,
+                attachment=doc.id if attachable else None,
             )
             return True
         raise Conflict(provider.name, 412, "gave up after repeated conflicts", retryable=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 
 import structlog
 
@@ -13,11 +14,16 @@ from syncer.providers.base import Provider
 
 
 def build_providers(
-    config: SyncerConfig, *, sleep: Callable[[float], None] | None = None
+    config: SyncerConfig,
+    *,
+    sleep: Callable[[float], None] | None = None,
+    clock: Callable[[], datetime] | None = None,
 ) -> tuple[dict[ProviderName, Provider], dict[str, str]]:
     """The providers the config's people need; the second value says why any is unavailable.
 
-    `sleep` replaces time.sleep between retries (tests and simulations pass their own)."""
+    `sleep` replaces time.sleep between retries and `clock` the wall clock where a provider
+    keeps time itself (Graph's delta window and its re-check of series): tests and
+    simulations pass their own."""
     needed = {p.provider for p in config.people_list()}
     providers: dict[ProviderName, Provider] = {}
     unavailable: dict[str, str] = {}
@@ -28,7 +34,7 @@ def build_providers(
             unavailable["google"] = str(err)
     if "microsoft" in needed:
         try:
-            providers["microsoft"] = _microsoft(config, sleep)
+            providers["microsoft"] = _microsoft(config, sleep, clock)
         except (ImportError, SyncerError, OSError, ValueError) as err:
             unavailable["microsoft"] = str(err)
     return providers, unavailable
@@ -51,7 +57,11 @@ def _google(config: SyncerConfig, sleep: Callable[[float], None] | None) -> Prov
     )
 
 
-def _microsoft(config: SyncerConfig, sleep: Callable[[float], None] | None) -> Provider:
+def _microsoft(
+    config: SyncerConfig,
+    sleep: Callable[[float], None] | None,
+    clock: Callable[[], datetime] | None,
+) -> Provider:
     from syncer.providers.microsoft import MicrosoftProvider
 
     section = config.providers.microsoft
@@ -62,4 +72,5 @@ def _microsoft(config: SyncerConfig, sleep: Callable[[float], None] | None) -> P
         opt_out_keyword=config.policy().opt_out_keyword,
         log=structlog.get_logger().bind(org=config.org, provider="microsoft"),
         sleep=sleep,
+        clock=clock,
     )

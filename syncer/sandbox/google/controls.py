@@ -71,11 +71,18 @@ class PersonControls:
         summary: str | None = None,
         description: str = "",
         time_zone: str | None = None,
+        ical_uid: str | None = None,
     ) -> str:
-        """A recurring 1:1 (organiser's copy + attendee's copy); returns the series id."""
+        """A recurring 1:1 (organiser's copy + attendee's copy); returns the series id.
+
+        An organiser outside this Workspace (a Microsoft person of a mixed org) gives only the
+        attendee's copy, as the invitation lands, with ``ical_uid`` (the organiser's iCalUId):
+        see ``receive_invitation``."""
         person = self.person(organizer)
-        zone_name = time_zone or (person.time_zone if person else "UTC")
         other = self.person(attendee)
+        zone_name = time_zone or (
+            person.time_zone if person else other.time_zone if other else "UTC"
+        )
         body = {
             "summary": summary
             or f"{person.name if person else organizer} / {other.name if other else attendee}",
@@ -88,7 +95,31 @@ class PersonControls:
                 {"email": attendee.lower(), "responseStatus": "accepted"},
             ],
         }
+        if person is None and other is not None:
+            if ical_uid is None:
+                raise not_found(f"{organizer} is not in this Workspace: pass the ical_uid")
+            return str(self.receive_invitation(attendee, organizer, ical_uid, body)["id"])
         return str(self.create_event(organizer, body)["id"])
+
+    def receive_invitation(
+        self, attendee: str, organizer: str, ical_uid: str, body: dict[str, Any]
+    ) -> dict[str, Any]:
+        """A meeting organised outside this Workspace (in Outlook, say) as it lands on
+        ``attendee``'s calendar: their own copy, organised by ``organizer``, carrying the
+        organiser's iCalUID (what events.import keeps), so one meeting can sit on both
+        providers. Nothing is mailed; the organiser's own system invites the others."""
+        with self.lock:
+            calendar = self._calendar(attendee)
+            record = self._writer().insert(calendar, body, attendee.lower(), "none")
+            stored = record.body
+            stored["iCalUID"] = ical_uid
+            stored["organizer"] = {"email": organizer.lower()}
+            for entry in stored.get("attendees", []):
+                entry.pop("organizer", None)
+                if entry["email"] == organizer.lower():
+                    entry["organizer"] = True
+            self.calendars.put(calendar, stored)
+            return copy.deepcopy(stored)
 
     def _change(self, email: str, event_id: str, change: dict[str, Any]) -> dict[str, Any]:
         calendar = self._calendar(email)

@@ -106,6 +106,7 @@ class PersonControls:
         minutes: int = 30,
         pattern: str = "weekly",
         interval: int = 1,
+        index: str = "first",
         time_zone: str | None = None,
         subject: str | None = None,
         body: dict[str, str] | None = None,
@@ -113,11 +114,19 @@ class PersonControls:
         room: str | None = None,
         end_date: dt.date | None = None,
         count: int | None = None,
+        ical_uid: str | None = None,
     ) -> str:
         """A recurring 1:1: the organiser's series plus the attendee's copy; returns the
-        organiser's series id. ``teams`` gives it a Teams HTML body; ``room`` books a room."""
+        organiser's series id. ``teams`` gives it a Teams HTML body; ``room`` books a room;
+        ``index`` is the week of a relativeMonthly pattern ("second" Tuesday).
+
+        An organiser without a mailbox here (a Google person of a mixed org) gives only the
+        attendee's copy, as the invitation lands, with ``ical_uid`` (the organiser's
+        iCalUID): see ``receive_invitation``. Returns that copy's id then."""
         person, other = self.person(organizer), self.person(attendee)
-        zone_name = zones.to_windows(time_zone or (person.time_zone if person else "UTC"))
+        zone_name = zones.to_windows(
+            time_zone or (person.time_zone if person else other.time_zone if other else "UTC")
+        )
         local_day = start.astimezone(zones.zone(zone_name)).date()
         kind = "endDate" if end_date else ("numbered" if count else "noEnd")
         span: dict[str, Any] = {"type": kind, "startDate": local_day.isoformat(),
@@ -146,7 +155,7 @@ class PersonControls:
                     "dayOfMonth": start.astimezone(zones.zone(zone_name)).day
                     if pattern.startswith("absolute")
                     else 0,
-                    "index": "first",
+                    "index": index,
                 },
                 "range": span,
             },
@@ -154,7 +163,34 @@ class PersonControls:
         if teams:
             event.update(isOnlineMeeting=True, onlineMeetingProvider="teamsForBusiness",
                          onlineMeeting={"joinUrl": TEAMS_JOIN_URL})  # fmt: skip
+        if person is None and other is not None:
+            if ical_uid is None:
+                raise not_found(f"{organizer} has no mailbox here: pass the meeting's ical_uid")
+            return self.receive_invitation(attendee, organizer, ical_uid, event)
         return self.create_event(organizer, event)
+
+    def receive_invitation(  # type: ignore[misc]
+        self: GraphState, attendee: str, organizer: str, ical_uid: str, body: dict[str, Any],
+        response: str = "accepted",
+    ) -> str:  # fmt: skip
+        """A meeting organised outside this tenant's Exchange (on Google Calendar, say) as it
+        lands in ``attendee``'s mailbox: an attendee's copy (``isOrganizer`` false, the
+        outside organiser, ``response`` already given) carrying the organiser's iCalUId, so one
+        meeting can sit on both providers. Nothing is mailed and no other copy is made: the
+        organiser's own system invites the others. Returns the copy's id."""
+        with self.lock:
+            mailbox = attendee.lower()
+            item = self.calendars.create(mailbox, body, invite=False)
+            item.ical_uid = ical_uid
+            item.fields["organizer"] = {"emailAddress": {"address": organizer.lower(),
+                                        "name": organizer.lower()}}  # fmt: skip
+            item.fields["isOrganizer"] = False
+            stamp = self.clock.now().strftime("%Y-%m-%dT%H:%M:%SZ")
+            item.fields["responseStatus"] = {"response": response, "time": stamp}
+            for entry in item.fields.get("attendees", []):
+                if entry["emailAddress"]["address"] == mailbox:
+                    entry["status"] = {"response": response, "time": stamp}
+            return item.id
 
     def create_team_meeting(  # type: ignore[misc]
         self: GraphState, organizer: str, attendees: list[str], start: dt.datetime,
