@@ -12,9 +12,9 @@ import datetime as dt
 import threading
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
 
 from ..clock import Clock
+from ..logs import Logs, Mail
 from .calendar import Calendars
 from .controls import PersonControls
 from .delta import DeltaTokens
@@ -71,18 +71,7 @@ class Write:
     status: int = 0
 
 
-@dataclass(frozen=True)
-class Mail:
-    """A message Exchange would have sent to people (invitations, updates, responses, shares)."""
-
-    time: dt.datetime
-    sender: str | None
-    recipients: tuple[str, ...]
-    kind: str
-    subject_id: str
-
-
-class GraphState(PersonControls):
+class GraphState(PersonControls, Logs[Call, Write]):
     """Everything the Graph emulator knows. Safe to share between threads via ``lock``."""
 
     def __init__(self, domain: str = "example.com", tenant_id: str | None = None) -> None:
@@ -102,9 +91,7 @@ class GraphState(PersonControls):
         self.subscriptions = Subscriptions(self)
         self.drives = Drives(self)
         self.directory_pages: dict[str, int] = {}  # $skiptoken -> offset
-        self.write_log: list[Write] = []
-        self.call_log: list[Call] = []
-        self.mail_log: list[Mail] = []
+        self._start_logs(Call, Write)
 
     # -- people ----------------------------------------------------------------------------
 
@@ -160,22 +147,6 @@ class GraphState(PersonControls):
 
     # -- logs ------------------------------------------------------------------------------
 
-    def log_call(self, mailbox: str | None, method: str, path: str, status: int) -> None:
-        self.call_log.append(Call(self.clock.now(), mailbox, method, path, status))
-
-    def log_write(
-        self, mailbox: str | None, method: str, path: str, api: str, **fields: Any
-    ) -> None:
-        self.write_log.append(Write(self.clock.now(), mailbox, method, path, api, **fields))
-
-    def log_mail(
-        self, sender: str | None, recipients: list[str], kind: str, subject_id: str
-    ) -> None:
-        if recipients:
-            self.mail_log.append(
-                Mail(self.clock.now(), sender, tuple(recipients), kind, subject_id)
-            )
-
     def mails_to(self, person: str, kind: str | None = None) -> list[Mail]:
         """Messages that reached ``person`` (optionally of one kind: invitation, update, ...)."""
         return [
@@ -183,16 +154,3 @@ class GraphState(PersonControls):
             for m in self.mail_log
             if person.lower() in m.recipients and (kind is None or m.kind == kind)
         ]
-
-    def count_calls(self, method: str | None = None, path_contains: str = "") -> int:
-        return sum(
-            1
-            for call in self.call_log
-            if (method is None or call.method == method) and path_contains in call.path
-        )
-
-    def reset_logs(self) -> None:
-        with self.lock:
-            self.write_log.clear()
-            self.call_log.clear()
-            self.mail_log.clear()
