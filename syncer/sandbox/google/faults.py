@@ -8,11 +8,11 @@ connection drops before a status line, so ``drop`` with ``times=1`` is invisible
 
 from __future__ import annotations
 
-import re
-import threading
 from dataclasses import dataclass
 from typing import Literal
 
+from ..faults import Faults as SharedFaults
+from ..faults import call_matches, retry_headers
 from .errors import ApiError
 
 FaultKind = Literal[
@@ -36,15 +36,11 @@ class FaultRule:
     retry_after: int | None = None
 
     def matches(self, method: str, path: str, person: str | None) -> bool:
-        if self.method and self.method.upper() != method.upper():
-            return False
-        if self.person and (person or "").lower() != self.person.lower():
-            return False
-        return not (self.path and not re.search(self.path, path))
+        return call_matches(self.method, self.path, self.person, method, path, person)
 
     def error(self) -> ApiError | None:
         """The answer to give; None for ``drop`` (the server closes the socket)."""
-        headers = {"Retry-After": str(self.retry_after)} if self.retry_after is not None else {}
+        headers = retry_headers(self.retry_after)
         if self.kind == "rate_limit":
             return ApiError(
                 403,
@@ -78,39 +74,5 @@ class FaultRule:
         return None
 
 
-class Faults:
+class Faults(SharedFaults[FaultRule]):
     """The rules in force, plus a fixed latency added to every API call."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.rules: list[FaultRule] = []
-        self.latency: float = 0.0
-        self.fired: int = 0
-
-    def add(self, rule: FaultRule) -> FaultRule:
-        with self._lock:
-            self.rules.append(rule)
-        return rule
-
-    def clear(self) -> None:
-        with self._lock:
-            self.rules.clear()
-            self.latency = 0.0
-
-    def take(
-        self, method: str, path: str, person: str | None, *, explicit_only: bool = False
-    ) -> FaultRule | None:
-        """The first matching rule, consuming one of its ``times``. The token endpoint asks
-        with ``explicit_only``: only rules whose ``path`` names it apply there."""
-        with self._lock:
-            for rule in self.rules:
-                if explicit_only and rule.path is None:
-                    continue
-                if rule.matches(method, path, person):
-                    if rule.times is not None:
-                        rule.times -= 1
-                        if rule.times <= 0:
-                            self.rules.remove(rule)
-                    self.fired += 1
-                    return rule
-        return None

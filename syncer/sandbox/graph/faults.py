@@ -7,11 +7,11 @@ answer. Rules match on method, a path regular expression and the mailbox the pat
 
 from __future__ import annotations
 
-import re
-import threading
 from dataclasses import dataclass
 from typing import Literal
 
+from ..faults import Faults as SharedFaults
+from ..faults import call_matches, retry_headers
 from .errors import GraphError
 
 FaultKind = Literal["throttle", "unavailable", "gateway_timeout", "server_error", "drop"]
@@ -29,15 +29,11 @@ class FaultRule:
     retry_after: int | None = None
 
     def matches(self, method: str, path: str, mailbox: str | None) -> bool:
-        if self.method and self.method.upper() != method.upper():
-            return False
-        if self.mailbox and (mailbox or "").lower() != self.mailbox.lower():
-            return False
-        return not (self.path and not re.search(self.path, path))
+        return call_matches(self.method, self.path, self.mailbox, method, path, mailbox)
 
     def error(self) -> GraphError | None:
         """The answer to give; None for ``drop``."""
-        headers = {"Retry-After": str(self.retry_after)} if self.retry_after is not None else {}
+        headers = retry_headers(self.retry_after)
         if self.kind == "throttle":
             headers.setdefault("Retry-After", "1")
             return GraphError(
@@ -57,39 +53,5 @@ class FaultRule:
         return None
 
 
-class Faults:
+class Faults(SharedFaults[FaultRule]):
     """The rules in force, plus a fixed latency added to every Graph call."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.rules: list[FaultRule] = []
-        self.latency: float = 0.0
-        self.fired: int = 0
-
-    def add(self, rule: FaultRule) -> FaultRule:
-        with self._lock:
-            self.rules.append(rule)
-        return rule
-
-    def clear(self) -> None:
-        with self._lock:
-            self.rules.clear()
-            self.latency = 0.0
-
-    def take(
-        self, method: str, path: str, mailbox: str | None, *, explicit_only: bool = False
-    ) -> FaultRule | None:
-        """The first matching rule, consuming one of its ``times``. Identity endpoints ask with
-        ``explicit_only``: only rules whose ``path`` names them apply there."""
-        with self._lock:
-            for rule in self.rules:
-                if explicit_only and rule.path is None:
-                    continue
-                if rule.matches(method, path, mailbox):
-                    if rule.times is not None:
-                        rule.times -= 1
-                        if rule.times <= 0:
-                            self.rules.remove(rule)
-                    self.fired += 1
-                    return rule
-        return None
