@@ -160,7 +160,8 @@ class GraphSession:
 
     def _forget_token(self) -> None:
         cache = self._app.token_cache
-        for entry in cache.search(msal.TokenCache.CredentialType.ACCESS_TOKEN):
+        # A list first: removing while msal's search iterates its dict raises RuntimeError.
+        for entry in list(cache.search(msal.TokenCache.CredentialType.ACCESS_TOKEN)):
             cache.remove_at(entry)
 
     def url(self, path: str) -> str:

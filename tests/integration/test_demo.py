@@ -21,12 +21,21 @@ def test_demo_tells_what_syncer_did_and_the_last_run_writes_nothing(demo_env: Pa
     result = CliRunner().invoke(cli, ["demo"])
     assert result.exit_code == 0, result.output
     out = result.output
-    assert "3 agenda docs created" in out
+    assert "7 agenda docs created" in out  # 4 Google pairs, 1 Outlook pair, 2 mixed pairs
+    assert "Microsoft 365 emulator at https://" in out and "(note:" not in out
     assert "nothing changed since the last run.\n  syncer ran: 0 writes (0 API writes seen)" in out
     assert "maria@demo.test and priya@demo.test: OVERDUE" in out
     assert "maria@demo.test and sofia@demo.test: expected to meet" in out  # the new hire
     assert "the declined 1:1 of Tue 1 Dec 10:00: proposed" in out
     assert "the cancelled 1:1 of Thu 26 Nov 16:00: proposed" in out
+    # Outlook: a silently deleted occurrence and a decline (Emma has Fridays off).
+    assert "the cancelled 1:1 of Wed 2 Dec 16:00: proposed" in out
+    declined = next(line for line in out.splitlines() if "declined 1:1 of Mon 30 Nov" in line)
+    assert "proposed Mon" in declined and "Fri" not in declined.split("proposed")[1]
+    # Mixed pairs (one Google, one Microsoft person) are pairs like any other.
+    assert "arjun@demo.test and priya@demo.test: ok" in out
+    assert "claire@demo.test and maria@demo.test: ok" in out
+    assert "lucas@demo.test opted out" in out and "lucas@demo.test and" not in out
     assert "── syncer: 1:1 helper" in out and "Agenda: https://docs.google.com/" in out
     assert (demo_env / "sandbox" / "demo.yaml").exists()
 
