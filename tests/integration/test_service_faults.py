@@ -39,7 +39,8 @@ def idle(world: ServiceWorld) -> bool:
         queue = world.queue(name)
         started = StartedJobRegistry(queue=queue).get_job_ids(cleanup=False)
         scheduled = ScheduledJobRegistry(queue=queue).get_job_ids(cleanup=False)
-        if queue.count or started or scheduled:
+        moving = queue.intermediate_queue.get_job_ids()  # dequeued, not yet started
+        if queue.count or started or scheduled or moving:
             return False
     return True
 
@@ -82,7 +83,11 @@ def test_a_worker_killed_mid_job_leaves_work_that_completes_once(
 
     world.state.faults.latency = 0.0
     world.start_worker()
-    wait_for(lambda: idle(world), timeout=60, what="the queues to drain")
+    wait_for(
+        lambda: idle(world) and BEGIN_MARKER in world.state.event(ANA, series)["description"],
+        timeout=60,
+        what="the queues to drain and the block to land",
+    )
     assert_one_doc_one_block(world, series)
 
     world.state.reset_logs()  # and one more full pass finds nothing to do
