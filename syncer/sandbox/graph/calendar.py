@@ -146,6 +146,8 @@ class Calendars:
 
     def _sync_copies(self, organiser: Item, *, invite: bool, kind: str = "invitation") -> None:
         """Carry the organiser's shared fields to every attendee copy (creating missing ones)."""
+        if not organiser.fields.get("attendees"):
+            return  # nobody to copy to or mail (and no scan of every mailbox)
         existing = {c.mailbox: c for c in self.copies(organiser)}
         recipients: list[str] = []
         for attendee in organiser.fields.get("attendees", []):
