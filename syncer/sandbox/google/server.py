@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import json
 import sys
-import threading
-import time
 import traceback
 import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from ..tls import TlsFiles
+from ..http import SandboxHandler, SandboxServer, json_payload
+from ..wire import find_route
 from . import control, directory, docs, drive, fields
 from .auth import OAuthError
 from .calendar import events
@@ -36,26 +34,9 @@ ROUTES: list[Route] = [
 PREFIXES = ("/calendar/v3", "/drive/v3")
 
 
-def _find(method: str, path: str) -> tuple[Route, dict[str, str]] | None:
-    for candidate in ROUTES:
-        if candidate.method == method and (match := candidate.pattern.match(path)):
-            return candidate, match.groupdict()
-    return None
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True
+class _Handler(SandboxHandler):
     server_version = "GoogleSandbox/1"
     state: GoogleState  # set on the subclass made per server
-
-    def log_message(self, format: str, *args: Any) -> None:  # quiet; the call log has it all
-        return
-
-    def do_GET(self) -> None:
-        self._serve()
-
-    do_POST = do_PATCH = do_PUT = do_DELETE = do_GET
 
     def _read_body(self) -> tuple[bytes, Any]:
         length = int(self.headers.get("Content-Length") or 0)
@@ -85,7 +66,7 @@ class _Handler(BaseHTTPRequestHandler):
         request = Request(
             self.command, path, params, {k.lower(): v for k, v in self.headers.items()}, body
         )
-        found = _find(self.command, path)
+        found = find_route(ROUTES, self.command, path)
         answer: Answer
         try:
             if found is None:
@@ -93,16 +74,8 @@ class _Handler(BaseHTTPRequestHandler):
             route, parts = found
             if route.auth:
                 request.grant = state.auth.grant_for(self.headers.get("Authorization"))
-                if state.faults.latency:
-                    time.sleep(state.faults.latency)
-                rule = state.faults.take(self.command, path, request.person)
-                if rule is not None:
-                    error = rule.error()
-                    if error is None:
-                        state.log_call(request.person, self.command, path, 0)
-                        self.close_connection = True
-                        return
-                    raise error
+                if self._inject_fault(state, path, request.person):
+                    return
             with state.lock:
                 answer = route.handler(state, request, **parts)
         except ApiError as exc:
@@ -113,25 +86,15 @@ class _Handler(BaseHTTPRequestHandler):
         spec = request.param("fields")
         if spec and answer.status == 200 and found and found[0].api != "sandbox":
             answer.body = fields.apply(answer.body, fields.parse(spec))
-        if found is None or found[0].api != "sandbox":
-            with state.lock:
-                state.log_call(request.person, self.command, path, answer.status)
-                if found is not None and found[0].write:
-                    state.log_write(
-                        request.person,
-                        self.command,
-                        path,
-                        found[0].api,
-                        status=answer.status,
-                        **request.notes,
-                    )
+        served = found[0] if found else None
+        self._log_answer(state, served, request.person, path, answer.status, request.notes)
         self._send(answer)
 
     def _token(self, form: dict[str, str]) -> None:
         state = self.state
         rule = state.faults.take("POST", "/token", None, explicit_only=True)
         if rule is not None and rule.error() is None:
-            self.close_connection = True
+            self._drop()
             return
         try:
             if rule is not None:
@@ -149,69 +112,20 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(answer)
 
     def _send(self, answer: Answer) -> None:
-        payload = (
-            b"" if answer.body is None or answer.status == 204 else json.dumps(answer.body).encode()
+        self._write(
+            answer.status, json_payload(answer), "application/json; charset=UTF-8", answer.headers
         )
-        self.send_response(answer.status)
-        if payload:
-            self.send_header("Content-Type", "application/json; charset=UTF-8")
-        self.send_header("Content-Length", str(len(payload)))
-        for name, value in answer.headers.items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(payload)
 
 
-class GoogleSandbox:
+class GoogleSandbox(SandboxServer[GoogleState]):
     """The emulator as a server. ``start()`` returns the base URL to give the clients as
     ``api_endpoint`` (and that service-account key files carry as token_uri)."""
 
-    def __init__(
-        self,
-        state: GoogleState | None = None,
-        *,
-        host: str = "127.0.0.1",
-        port: int = 0,
-        tls: TlsFiles | None = None,
-    ) -> None:
-        self.state = state or GoogleState()
-        self.host, self.port, self.tls = host, port, tls
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+    handler = _Handler
+    thread_name = "google-sandbox"
 
-    def start(self) -> str:
-        handler = type("Handler", (_Handler,), {"state": self.state})
-        server = ThreadingHTTPServer((self.host, self.port), handler)
-        server.daemon_threads = True
-        if self.tls is not None:
-            server.socket = self.tls.server_context().wrap_socket(server.socket, server_side=True)
-        self._server = server
-        scheme = "https" if self.tls else "http"
-        host = "localhost" if self.tls and self.host in ("127.0.0.1", "0.0.0.0") else self.host
-        self.state.base_url = f"{scheme}://{host}:{server.server_address[1]}"
-        self._thread = threading.Thread(
-            target=server.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name="google-sandbox",
-            daemon=True,
-        )
-        self._thread.start()
-        return self.state.base_url
+    def _new_state(self) -> GoogleState:
+        return GoogleState()
 
-    @property
-    def base_url(self) -> str:
-        return self.state.base_url
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+    def _close(self) -> None:
         self.state.channels.close()
-
-    def __enter__(self) -> GoogleSandbox:
-        self.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()

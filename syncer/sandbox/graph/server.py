@@ -11,14 +11,12 @@ from __future__ import annotations
 import json
 import re
 import sys
-import threading
-import time
 import traceback
 import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from ..tls import TlsFiles
+from ..http import SandboxHandler, SandboxServer, json_payload
+from ..wire import find_route
 from . import control, delta, directory, events, onedrive, schedule, subscriptions
 from .errors import GraphError, OAuthError
 from .state import GraphState
@@ -37,26 +35,9 @@ TOKEN = re.compile(r"^/(?P<tenant>[^/]+)/oauth2/v2\.0/token$")
 USER = re.compile(r"^/users/(?P<user>[^/]+)", re.IGNORECASE)
 
 
-def _find(routes: list[Route], method: str, path: str) -> tuple[Route, dict[str, str]] | None:
-    for candidate in routes:
-        if candidate.method == method and (match := candidate.pattern.match(path)):
-            return candidate, match.groupdict()
-    return None
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True
+class _Handler(SandboxHandler):
     server_version = "GraphSandbox/1"
     state: GraphState  # set on the subclass made per server
-
-    def log_message(self, format: str, *args: Any) -> None:  # the call log has it all
-        return
-
-    def do_GET(self) -> None:
-        self._serve()
-
-    do_POST = do_PATCH = do_PUT = do_DELETE = do_GET
 
     def _serve(self) -> None:
         url = urllib.parse.urlsplit(self.path)
@@ -80,7 +61,7 @@ class _Handler(BaseHTTPRequestHandler):
                 body = None
         if path.startswith("/_sandbox/"):
             request = Request(self.command, path, params, headers, body, raw)
-            found = _find(control.ROUTES, self.command, path)
+            found = find_route(control.ROUTES, self.command, path)
             self._run(request, found)
             return
         if not path.startswith("/v1.0/"):
@@ -94,22 +75,13 @@ class _Handler(BaseHTTPRequestHandler):
             request.mailbox = person.email if person else None
         try:
             request.app = state.identity.app_for(headers.get("authorization"))
-            if state.faults.latency:
-                time.sleep(state.faults.latency)
-            rule = state.faults.take(self.command, path, request.mailbox)
-            if rule is not None:
-                error = rule.error()
-                if error is None:
-                    state.log_call(request.mailbox, self.command, path, 0)
-                    self.close_connection = True
-                    self.connection.close()
-                    return
-                raise error
+            if self._inject_fault(state, path, request.mailbox):
+                return
         except GraphError as exc:
             state.log_call(request.mailbox, self.command, path, exc.status)
             self._send(self._error(exc, request))
             return
-        self._run(request, _find(ROUTES, self.command, path))
+        self._run(request, find_route(ROUTES, self.command, path))
 
     def _error(self, exc: GraphError, request: Request) -> Answer:
         return Answer(exc.status, exc.body(request.headers.get("client-request-id")), exc.headers)
@@ -130,22 +102,15 @@ class _Handler(BaseHTTPRequestHandler):
         except Exception:  # a bug in the emulator: say so loudly, answer like Graph's 500
             traceback.print_exc(file=sys.stderr)
             answer = self._error(GraphError(500, "InternalServerError", "Internal error."), request)
-        if found is None or found[0].api != "sandbox":
-            with state.lock:
-                state.log_call(request.mailbox, self.command, request.path, answer.status)
-                if found is not None and found[0].write:
-                    state.log_write(
-                        request.mailbox, self.command, request.path, found[0].api,
-                        status=answer.status, **request.notes,
-                    )  # fmt: skip
+        served = found[0] if found else None
+        self._log_answer(state, served, request.mailbox, request.path, answer.status, request.notes)
         self._send(answer)
 
     def _identity(self, produce: Any, path: str | None = None) -> None:
         state = self.state
         rule = state.faults.take("POST", path, None, explicit_only=True) if path else None
         if rule is not None and rule.error() is None:
-            self.close_connection = True
-            self.connection.close()
+            self._drop()
             return
         try:
             if rule is not None:
@@ -160,76 +125,23 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(answer)
 
     def _send(self, answer: Answer) -> None:
-        if answer.content is not None:
-            payload = answer.content
-        elif answer.body is None or answer.status == 204:
-            payload = b""
-        else:
-            payload = json.dumps(answer.body).encode()
-        self.send_response(answer.status)
-        if payload:
-            self.send_header("Content-Type", answer.content_type)
-        self.send_header("Content-Length", str(len(payload)))
-        for name, value in answer.headers.items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(payload)
+        payload = answer.content if answer.content is not None else json_payload(answer)
+        self._write(answer.status, payload, answer.content_type, answer.headers)
 
 
-class GraphSandbox:
+class GraphSandbox(SandboxServer[GraphState]):
     """The emulator as a server. ``start()`` returns the base URL: the authority is
     ``{base_url}/{tenant_id}`` and Graph is ``{base_url}/v1.0``."""
 
-    def __init__(
-        self,
-        state: GraphState | None = None,
-        *,
-        host: str = "127.0.0.1",
-        port: int = 0,
-        tls: TlsFiles | None = None,
-    ) -> None:
-        self.state = state or GraphState()
-        self.host, self.port, self.tls = host, port, tls
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+    handler = _Handler
+    thread_name = "graph-sandbox"
 
-    def start(self) -> str:
-        handler = type("Handler", (_Handler,), {"state": self.state})
-        server = ThreadingHTTPServer((self.host, self.port), handler)
-        server.daemon_threads = True
-        if self.tls is not None:
-            server.socket = self.tls.server_context().wrap_socket(server.socket, server_side=True)
-        self._server = server
-        scheme = "https" if self.tls else "http"
-        host = "localhost" if self.tls and self.host in ("127.0.0.1", "0.0.0.0") else self.host
-        self.state.base_url = f"{scheme}://{host}:{server.server_address[1]}"
-        self._thread = threading.Thread(
-            target=server.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name="graph-sandbox",
-            daemon=True,
-        )
-        self._thread.start()
-        return self.state.base_url
+    def _new_state(self) -> GraphState:
+        return GraphState()
 
-    @property
-    def base_url(self) -> str:
-        return self.state.base_url
+    def _close(self) -> None:
+        self.state.subscriptions.close()
 
     @property
     def authority(self) -> str:
         return f"{self.state.base_url}/{self.state.tenant_id}"
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-        self.state.subscriptions.close()
-
-    def __enter__(self) -> GraphSandbox:
-        self.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()

@@ -1,4 +1,5 @@
-"""The request and answer types handlers see, and how routes are declared.
+"""The request and answer types handlers see, and how routes are declared (the shared parts
+are in ``syncer/sandbox/wire.py``).
 
 Handlers are plain functions ``(state, request, **path_parts) -> Answer``; each API module
 exports ``ROUTES``. Paths are matched after the ``/v1.0`` prefix is removed.
@@ -11,26 +12,22 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .. import wire
 from .errors import bad_request
 
 
 @dataclass
-class Request:
-    method: str
-    path: str
-    params: dict[str, list[str]]
-    headers: dict[str, str]  # lower-cased names
-    body: Any
+class Request(wire.Request):
     raw: bytes = b""
     app: str | None = None  # client id of the bearer token
     mailbox: str | None = None  # the mailbox the path names (email), when it names one
     notes: dict[str, Any] = field(default_factory=dict)  # what the write log records
 
     def param(self, name: str, default: str | None = None) -> str | None:
+        """The last value of a query parameter; ``$top`` is also found as ``top``."""
         for key in (name, name.lstrip("$")) if name.startswith("$") else (name,):
-            values = self.params.get(key)
-            if values:
-                return values[-1]
+            if (value := super().param(key)) is not None:
+                return value
         return default
 
     def json_body(self) -> dict[str, Any]:
@@ -49,33 +46,20 @@ class Request:
 
 
 @dataclass
-class Answer:
-    status: int = 200
-    body: Any = None
-    headers: dict[str, str] = field(default_factory=dict)
+class Answer(wire.Answer):
     content: bytes | None = None  # a raw body (file content, validation echo)
     content_type: str = "application/json; odata.metadata=minimal; charset=utf-8"
 
 
 Handler = Callable[..., Answer]
-
-
-@dataclass(frozen=True)
-class Route:
-    """``api`` names the service for logs; ``auth`` False for identity and control endpoints."""
-
-    method: str
-    pattern: re.Pattern[str]
-    handler: Handler
-    api: str
-    write: bool = False
-    auth: bool = True
+Route = wire.Route[Answer]
 
 
 def route(
     method: str, pattern: str, handler: Handler, api: str, *, write: bool = False, auth: bool = True
 ) -> Route:
-    return Route(method, re.compile("^" + pattern + "$", re.IGNORECASE), handler, api, write, auth)
+    """Graph paths match in any case (``/Users/...``, ``/me/Events``)."""
+    return wire.route(method, pattern, handler, api, write=write, auth=auth, flags=re.IGNORECASE)
 
 
 USER = r"/users/(?P<user>[^/]+)"

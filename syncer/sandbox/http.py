@@ -1,0 +1,180 @@
+"""The HTTP(S) plumbing both emulators share: a threaded server that starts, stops and says
+its base URL, and a request handler that injects faults, keeps the call and write logs and
+writes answers.
+
+Each emulator subclasses both: its handler parses paths, checks tokens, routes and renders
+its own errors; its server names the state to make and what to close on stop.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from contextlib import AbstractContextManager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Generic, Protocol, Self, TypeVar
+
+from .faults import Faults
+from .tls import TlsFiles
+from .wire import Answer, Route
+
+
+class Emulator(Protocol):
+    """What the shared plumbing needs of an emulator's state."""
+
+    base_url: str
+
+    @property
+    def lock(self) -> AbstractContextManager[Any]: ...
+
+    @property
+    def faults(self) -> Faults[Any]: ...
+
+    def log_call(self, who: str | None, method: str, path: str, status: int) -> None: ...
+
+    def log_write(
+        self, who: str | None, method: str, path: str, api: str, **fields: Any
+    ) -> None: ...
+
+
+def json_payload(answer: Answer) -> bytes:
+    """The answer's body as JSON; nothing for 204 or no body."""
+    if answer.body is None or answer.status == 204:
+        return b""
+    return json.dumps(answer.body).encode()
+
+
+class SandboxHandler(BaseHTTPRequestHandler):
+    """One request: the emulator's subclass implements ``_serve``."""
+
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet; the call log has it all
+        return
+
+    def do_GET(self) -> None:
+        self._serve()
+
+    do_POST = do_PATCH = do_PUT = do_DELETE = do_GET
+
+    def _serve(self) -> None:
+        raise NotImplementedError
+
+    def _drop(self) -> None:
+        """End the call without an answer, as a ``drop`` fault does."""
+        self.close_connection = True
+        self.connection.close()
+
+    def _inject_fault(self, state: Emulator, path: str, who: str | None) -> bool:
+        """Wait the latency, then apply the first fault rule the call meets: raise its error
+        for the handler to render, or drop the connection and say so (True)."""
+        if state.faults.latency:
+            time.sleep(state.faults.latency)
+        rule = state.faults.take(self.command, path, who)
+        if rule is None:
+            return False
+        error = rule.error()
+        if error is None:
+            state.log_call(who, self.command, path, 0)
+            self._drop()
+            return True
+        raise error
+
+    def _log_answer(
+        self,
+        state: Emulator,
+        route: Route[Any] | None,
+        who: str | None,
+        path: str,
+        status: int,
+        notes: dict[str, Any],
+    ) -> None:
+        """Log an API call (and, for a write, what it wrote); calls to ``/_sandbox/`` are
+        the test's, not syncer's, and stay out of the logs."""
+        if route is not None and route.api == "sandbox":
+            return
+        with state.lock:
+            state.log_call(who, self.command, path, status)
+            if route is not None and route.write:
+                state.log_write(who, self.command, path, route.api, status=status, **notes)
+
+    def _write(
+        self, status: int, payload: bytes, content_type: str, headers: dict[str, str]
+    ) -> None:
+        self.send_response(status)
+        if payload:
+            self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(payload)))
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(payload)
+
+
+StateT = TypeVar("StateT", bound=Emulator)
+
+
+class SandboxServer(Generic[StateT]):
+    """An emulator as a threaded server. ``start()`` returns the base URL; with ``tls`` it
+    serves HTTPS as ``localhost`` (what the sandbox certificate names)."""
+
+    handler: type[SandboxHandler]  # the emulator's handler; each server subclasses it
+    thread_name: str
+
+    def __init__(
+        self,
+        state: StateT | None = None,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        tls: TlsFiles | None = None,
+    ) -> None:
+        self.state: StateT = state or self._new_state()
+        self.host, self.port, self.tls = host, port, tls
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    def _new_state(self) -> StateT:
+        raise NotImplementedError
+
+    def _close(self) -> None:
+        """What the emulator closes beyond its socket (push channels, subscriptions)."""
+
+    def start(self) -> str:
+        handler = type("Handler", (self.handler,), {"state": self.state})
+        server = ThreadingHTTPServer((self.host, self.port), handler)
+        server.daemon_threads = True
+        if self.tls is not None:
+            server.socket = self.tls.server_context().wrap_socket(server.socket, server_side=True)
+        self._server = server
+        scheme = "https" if self.tls else "http"
+        host = "localhost" if self.tls and self.host in ("127.0.0.1", "0.0.0.0") else self.host
+        self.state.base_url = f"{scheme}://{host}:{server.server_address[1]}"
+        self._thread = threading.Thread(
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=self.thread_name,
+            daemon=True,
+        )
+        self._thread.start()
+        return self.state.base_url
+
+    @property
+    def base_url(self) -> str:
+        return self.state.base_url
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        self._close()
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
