@@ -5,10 +5,9 @@ datetimes are RFC 3339 strings. GET ``/_sandbox/write_log``, ``call_log``, ``mai
 
 from __future__ import annotations
 
-import dataclasses
-import datetime as dt
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from ..control import arguments, common_action, plain
 from .errors import bad_request, not_found
 from .faults import FaultRule
 from .wire import Answer, Request, Route, route
@@ -25,50 +24,23 @@ ACTIONS = (
 )  # fmt: skip
 
 
-def _plain(value: Any) -> Any:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return _plain(dataclasses.asdict(value))
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if isinstance(value, dt.datetime):
-        return value.isoformat()
-    return value
-
-
 def act(state: GoogleState, request: Request, action: str) -> Answer:
-    kwargs = dict(request.body or {})
-    for key in TIME_ARGS:
-        if isinstance(kwargs.get(key), str):
-            kwargs[key] = dt.datetime.fromisoformat(kwargs[key])
-    if action == "fault":
-        return Answer(200, _plain(state.faults.add(FaultRule(**kwargs))))
-    if action == "latency":
-        state.faults.latency = float(kwargs.get("seconds", 0))
-        return Answer(200, {})
-    if action == "clear_faults":
-        state.faults.clear()
-        return Answer(200, {})
-    if action == "clock":
-        if "moment" in kwargs:
-            state.clock.set(kwargs["moment"])
-        if "advance_seconds" in kwargs:
-            state.clock.advance(dt.timedelta(seconds=float(kwargs["advance_seconds"])))
-        return Answer(200, {"now": state.clock.now().isoformat()})
+    kwargs = arguments(request.body, TIME_ARGS)
+    if (body := common_action(state, action, kwargs, FaultRule)) is not None:
+        return Answer(200, body)
     if action not in ACTIONS:
         raise not_found(f"No sandbox action {action}")
     try:
         result = getattr(state, action)(**kwargs)
     except TypeError as exc:
         raise bad_request(str(exc)) from exc
-    return Answer(200, {"result": _plain(result)})
+    return Answer(200, {"result": plain(result)})
 
 
 def read_log(state: GoogleState, request: Request, name: str) -> Answer:
     if name not in ("write_log", "call_log", "mail_log"):
         raise not_found()
-    return Answer(200, {"items": _plain(list(getattr(state, name)))})
+    return Answer(200, {"items": plain(list(getattr(state, name)))})
 
 
 ROUTES: list[Route] = [

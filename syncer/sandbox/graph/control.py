@@ -6,10 +6,9 @@
 
 from __future__ import annotations
 
-import dataclasses
-import datetime as dt
 from typing import TYPE_CHECKING, Any
 
+from ..control import arguments, common_action, plain
 from .errors import GraphError, bad_request
 from .faults import FaultRule
 from .wire import Answer, Request, Route, route
@@ -28,40 +27,10 @@ ACTIONS = (
 )  # fmt: skip
 
 
-def _plain(value: Any) -> Any:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return _plain(dataclasses.asdict(value))
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set):
-        return [_plain(v) for v in value]
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
-    return value
-
-
 def act(state: GraphState, request: Request, action: str) -> Answer:
-    kwargs = dict(request.body or {})
-    for key in TIME_ARGS:
-        if isinstance(kwargs.get(key), str):
-            kwargs[key] = dt.datetime.fromisoformat(kwargs[key])
-    for key in DATE_ARGS:
-        if isinstance(kwargs.get(key), str):
-            kwargs[key] = dt.date.fromisoformat(kwargs[key])
-    if action == "fault":
-        return Answer(200, _plain(state.faults.add(FaultRule(**kwargs))))
-    if action == "latency":
-        state.faults.latency = float(kwargs.get("seconds", 0))
-        return Answer(200, {})
-    if action == "clear_faults":
-        state.faults.clear()
-        return Answer(200, {})
-    if action == "clock":
-        if "moment" in kwargs:
-            state.clock.set(kwargs["moment"])
-        if "advance_seconds" in kwargs:
-            state.clock.advance(dt.timedelta(seconds=float(kwargs["advance_seconds"])))
-        return Answer(200, {"now": state.clock.now().isoformat()})
+    kwargs = arguments(request.body, TIME_ARGS, DATE_ARGS)
+    if (body := common_action(state, action, kwargs, FaultRule)) is not None:
+        return Answer(200, body)
     if action == "lifecycle":
         state.subscriptions.lifecycle(kwargs["subscription_id"], kwargs["event"])
         return Answer(200, {})
@@ -76,7 +45,7 @@ def act(state: GraphState, request: Request, action: str) -> Answer:
         result = getattr(state, action)(**kwargs)
     except TypeError as exc:
         raise bad_request(str(exc)) from exc
-    return Answer(200, {"result": _plain(result)})
+    return Answer(200, {"result": plain(result)})
 
 
 def read_log(state: GraphState, request: Request, name: str) -> Answer:
@@ -89,7 +58,7 @@ def read_log(state: GraphState, request: Request, name: str) -> Answer:
     }
     if name not in sources:
         raise GraphError(404, "ResourceNotFound", f"No sandbox log {name}")
-    return Answer(200, {"items": _plain(list(sources[name]))})
+    return Answer(200, {"items": plain(list(sources[name]))})
 
 
 ROUTES: list[Route] = [
