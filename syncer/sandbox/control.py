@@ -72,3 +72,24 @@ def common_action(
             state.clock.advance(dt.timedelta(seconds=float(kwargs["advance_seconds"])))
         return {"now": state.clock.now().isoformat()}
     return None
+
+
+def call_action(
+    state: Any,
+    action: str,
+    kwargs: dict[str, Any],
+    actions: Iterable[str],
+    *,
+    unknown: Callable[[str], Exception],
+    bad: Callable[[str], Exception],
+) -> dict[str, Any]:
+    """The ``result`` body of a state method named in ``actions``, called with ``kwargs``.
+    ``unknown`` and ``bad`` make the emulator's own errors for an action it does not have
+    and for arguments the method does not take."""
+    if action not in actions:
+        raise unknown(f"No sandbox action {action}")
+    try:
+        result = getattr(state, action)(**kwargs)
+    except TypeError as exc:
+        raise bad(str(exc)) from exc
+    return {"result": plain(result)}

@@ -9,8 +9,10 @@ its own errors; its server names the state to make and what to close on stop.
 from __future__ import annotations
 
 import json
+import signal
 import threading
 import time
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Generic, Protocol, Self, TypeVar
@@ -121,6 +123,7 @@ class SandboxServer(Generic[StateT]):
     serves HTTPS as ``localhost`` (what the sandbox certificate names)."""
 
     handler: type[SandboxHandler]  # the emulator's handler; each server subclasses it
+    state_type: Callable[[], StateT]  # the state to make when none is given
     thread_name: str
 
     def __init__(
@@ -131,13 +134,10 @@ class SandboxServer(Generic[StateT]):
         port: int = 0,
         tls: TlsFiles | None = None,
     ) -> None:
-        self.state: StateT = state or self._new_state()
+        self.state: StateT = state or self.state_type()
         self.host, self.port, self.tls = host, port, tls
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
-
-    def _new_state(self) -> StateT:
-        raise NotImplementedError
 
     def _close(self) -> None:
         """What the emulator closes beyond its socket (push channels, subscriptions)."""
@@ -171,6 +171,14 @@ class SandboxServer(Generic[StateT]):
             self._server.server_close()
             self._server = None
         self._close()
+
+    def run_until_signalled(self) -> None:
+        """Serve until SIGTERM or SIGINT, then stop (``python -m`` of an emulator)."""
+        stopped = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+        signal.signal(signal.SIGINT, lambda *_: stopped.set())
+        stopped.wait()
+        self.stop()
 
     def __enter__(self) -> Self:
         self.start()

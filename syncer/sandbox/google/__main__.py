@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import signal
-import threading
 from pathlib import Path
 
 from ..tls import ensure_tls_files
@@ -43,11 +41,7 @@ def main(argv: list[str] | None = None) -> None:
     }
     (args.data / "endpoint.json").write_text(json.dumps(endpoint, indent=2))
     print(json.dumps(endpoint), flush=True)
-    stopped = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
-    signal.signal(signal.SIGINT, lambda *_: stopped.set())
-    stopped.wait()
-    sandbox.stop()
+    sandbox.run_until_signalled()
 
 
 if __name__ == "__main__":

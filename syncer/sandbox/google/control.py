@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..control import arguments, common_action, plain
+from ..control import arguments, call_action, common_action, plain
 from .errors import bad_request, not_found
 from .faults import FaultRule
 from .wire import Answer, Request, Route, route
@@ -28,13 +28,9 @@ def act(state: GoogleState, request: Request, action: str) -> Answer:
     kwargs = arguments(request.body, TIME_ARGS)
     if (body := common_action(state, action, kwargs, FaultRule)) is not None:
         return Answer(200, body)
-    if action not in ACTIONS:
-        raise not_found(f"No sandbox action {action}")
-    try:
-        result = getattr(state, action)(**kwargs)
-    except TypeError as exc:
-        raise bad_request(str(exc)) from exc
-    return Answer(200, {"result": plain(result)})
+    return Answer(
+        200, call_action(state, action, kwargs, ACTIONS, unknown=not_found, bad=bad_request)
+    )
 
 
 def read_log(state: GoogleState, request: Request, name: str) -> Answer:

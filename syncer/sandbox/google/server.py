@@ -122,10 +122,8 @@ class GoogleSandbox(SandboxServer[GoogleState]):
     ``api_endpoint`` (and that service-account key files carry as token_uri)."""
 
     handler = _Handler
+    state_type = GoogleState
     thread_name = "google-sandbox"
-
-    def _new_state(self) -> GoogleState:
-        return GoogleState()
 
     def _close(self) -> None:
         self.state.channels.close()

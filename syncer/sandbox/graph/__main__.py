@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import signal
-import threading
 from pathlib import Path
 
 from ..tls import ensure_tls_files
@@ -47,11 +45,7 @@ def main(argv: list[str] | None = None) -> None:
     out.write_text(json.dumps(endpoint, indent=2))
     out.chmod(0o600)
     print(json.dumps({k: v for k, v in endpoint.items() if k != "client_secret"}), flush=True)
-    stopped = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
-    signal.signal(signal.SIGINT, lambda *_: stopped.set())
-    stopped.wait()
-    sandbox.stop()
+    sandbox.run_until_signalled()
 
 
 if __name__ == "__main__":

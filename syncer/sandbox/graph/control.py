@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..control import arguments, common_action, plain
+from ..control import arguments, call_action, common_action, plain
 from .errors import GraphError, bad_request
 from .faults import FaultRule
 from .wire import Answer, Request, Route, route
@@ -39,13 +39,12 @@ def act(state: GraphState, request: Request, action: str) -> Answer:
             if key in kwargs:
                 setattr(state, key, kwargs[key])
         return Answer(200, {})
-    if action not in ACTIONS:
-        raise GraphError(404, "ResourceNotFound", f"No sandbox action {action}")
-    try:
-        result = getattr(state, action)(**kwargs)
-    except TypeError as exc:
-        raise bad_request(str(exc)) from exc
-    return Answer(200, {"result": plain(result)})
+    body = call_action(state, action, kwargs, ACTIONS, unknown=_no_such_thing, bad=bad_request)
+    return Answer(200, body)
+
+
+def _no_such_thing(message: str) -> GraphError:
+    return GraphError(404, "ResourceNotFound", message)
 
 
 def read_log(state: GraphState, request: Request, name: str) -> Answer:
@@ -57,7 +56,7 @@ def read_log(state: GraphState, request: Request, name: str) -> Answer:
         "invitations": state.drives.invitations,
     }
     if name not in sources:
-        raise GraphError(404, "ResourceNotFound", f"No sandbox log {name}")
+        raise _no_such_thing(f"No sandbox log {name}")
     return Answer(200, {"items": plain(list(sources[name]))})
 
 

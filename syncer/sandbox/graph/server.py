@@ -134,10 +134,8 @@ class GraphSandbox(SandboxServer[GraphState]):
     ``{base_url}/{tenant_id}`` and Graph is ``{base_url}/v1.0``."""
 
     handler = _Handler
+    state_type = GraphState
     thread_name = "graph-sandbox"
-
-    def _new_state(self) -> GraphState:
-        return GraphState()
 
     def _close(self) -> None:
         self.state.subscriptions.close()
