@@ -86,8 +86,7 @@ def _start_google(
 def _engine(config_path: Path, clock: Callable[[], dt.datetime]) -> Engine:
     config = load_config(config_path)
     providers, unavailable = build_providers(config, sleep=lambda _s: None, clock=clock)
-    for name in unavailable:
-        providers.pop(name, None)  # type: ignore[misc]
+    providers = {name: p for name, p in providers.items() if name not in unavailable}
     store = Store(connect(config.redis_url), config.org)
     return Engine(config, store, providers, clock=clock, unavailable=unavailable)
 
