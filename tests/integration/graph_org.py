@@ -22,7 +22,8 @@ from syncer.engine import Engine, SyncSummary
 from syncer.engine.providers import build_providers
 from syncer.sandbox.google import GoogleSandbox, GoogleState
 from syncer.sandbox.graph import GraphSandbox, GraphState
-from syncer.sandbox.graph.state import Mail, Write
+from syncer.sandbox.graph.state import Write
+from syncer.sandbox.logs import Mail
 from syncer.sandbox.tls import TlsFiles
 from syncer.store import Store
 

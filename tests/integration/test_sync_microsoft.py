@@ -211,7 +211,7 @@ def test_team_meeting_all_day_and_private_events_are_left_alone(world: GraphOrg)
         assert BEGIN_MARKER not in world.body(ANA, event_id)
 
 
-def _race(world: GraphOrg, event_id: str, edit: Callable[[], None], on_get: int) -> None:
+def _race(world: GraphOrg, event_id: str, edit: Callable[[], object], on_get: int) -> None:
     """The person edits right after syncer's `on_get`-th read of the event: syncer's PATCH
     then carries a stale etag (a real race, answered by the emulator)."""
     log_call = world.graph.log_call
@@ -224,7 +224,7 @@ def _race(world: GraphOrg, event_id: str, edit: Callable[[], None], on_get: int)
             if seen[0] == on_get:
                 edit()
 
-    world.graph.log_call = racing  # type: ignore[method-assign]
+    world.graph.log_call = racing  # type: ignore[method-assign,assignment]
 
 
 def test_a_412_race_keeps_the_persons_text(world: GraphOrg) -> None:
