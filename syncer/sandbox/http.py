@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import json
 import signal
+import ssl
 import threading
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -45,6 +48,20 @@ def json_payload(answer: Answer) -> bytes:
     if answer.body is None or answer.status == 204:
         return b""
     return json.dumps(answer.body).encode()
+
+
+def post(
+    request: urllib.request.Request, *, timeout: float, context: ssl.SSLContext | None
+) -> int | None:
+    """Send a push notification: the receiver's status, None when it could not be reached."""
+    try:
+        with urllib.request.urlopen(request, timeout=timeout, context=context) as answer:
+            status: int = answer.status
+            return status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+    except (urllib.error.URLError, OSError):
+        return None
 
 
 class SandboxHandler(BaseHTTPRequestHandler):
@@ -83,6 +100,19 @@ class SandboxHandler(BaseHTTPRequestHandler):
             self._drop()
             return True
         raise error
+
+    def _token_fault(self, state: Emulator, path: str) -> tuple[bool, Any]:
+        """The fault a token endpoint meets (only rules naming its path apply there):
+        ``(True, None)`` when it dropped the connection, else ``(False, error)`` with the
+        rule's error, for the handler to answer in the identity service's shape, or None."""
+        rule = state.faults.take("POST", path, None, explicit_only=True)
+        if rule is None:
+            return False, None
+        error = rule.error()
+        if error is None:
+            self._drop()
+            return True, None
+        return False, error
 
     def _log_answer(
         self,

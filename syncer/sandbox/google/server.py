@@ -92,14 +92,11 @@ class _Handler(SandboxHandler):
 
     def _token(self, form: dict[str, str]) -> None:
         state = self.state
-        rule = state.faults.take("POST", "/token", None, explicit_only=True)
-        if rule is not None and rule.error() is None:
-            self._drop()
+        dropped, error = self._token_fault(state, "/token")
+        if dropped:
             return
         try:
-            if rule is not None:
-                error = rule.error()
-                assert error is not None
+            if error is not None:
                 raise OAuthError(error.code, "internal_failure", error.message)
             with state.lock:
                 body = state.auth.token_for_assertion(

@@ -108,14 +108,11 @@ class _Handler(SandboxHandler):
 
     def _identity(self, produce: Any, path: str | None = None) -> None:
         state = self.state
-        rule = state.faults.take("POST", path, None, explicit_only=True) if path else None
-        if rule is not None and rule.error() is None:
-            self._drop()
+        dropped, error = self._token_fault(state, path) if path else (False, None)
+        if dropped:
             return
         try:
-            if rule is not None:
-                error = rule.error()
-                assert error is not None
+            if error is not None:
                 raise OAuthError(error.status, "temporarily_unavailable", 50001, error.message)
             with state.lock:
                 answer = Answer(200, produce(), content_type="application/json; charset=utf-8")

@@ -28,6 +28,7 @@ import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ..http import post
 from .errors import GraphError, bad_request
 from .wire import Answer, Request, Route, route
 from .zones import parse_instant
@@ -231,13 +232,7 @@ class Subscriptions:
                     method="POST",
                     headers={"Content-Type": "application/json; charset=utf-8"},
                 )
-                try:
-                    with urllib.request.urlopen(request, timeout=10, context=self.ssl_context) as a:
-                        status = a.status
-                except urllib.error.HTTPError as exc:
-                    status = exc.code
-                except (urllib.error.URLError, OSError):
-                    status = None
+                status = post(request, timeout=10, context=self.ssl_context)
             self.deliveries.append(Delivery(sub.id, kind, status))
 
     def close(self) -> None:

@@ -19,6 +19,7 @@ import urllib.request
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ...http import post
 from ..errors import bad_request, not_found
 
 if TYPE_CHECKING:
@@ -136,14 +137,7 @@ class Channels:
             request = urllib.request.Request(
                 channel.address, data=b"", headers=headers, method="POST"
             )
-            status: int | None
-            try:
-                with urllib.request.urlopen(request, timeout=5, context=self.ssl_context) as answer:
-                    status = answer.status
-            except urllib.error.HTTPError as exc:
-                status = exc.code
-            except (urllib.error.URLError, OSError):
-                status = None
+            status = post(request, timeout=5, context=self.ssl_context)
             self.deliveries.append(Delivery(channel.id, resource_state, number, status))
 
     def close(self) -> None:
