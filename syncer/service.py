@@ -71,7 +71,7 @@ def run_scheduler(config_path: str | Path) -> None:
 
     path = _resolved(config_path)
     config = load_config(path)
-    build_scheduler(connect(config.redis_url), config, path).start()
+    build_scheduler(connect(config.redis_url), config, path).start()  # type: ignore[no-untyped-call]
 
 
 def run_web(config_path: str | Path, bind: str | None = None) -> None:

@@ -118,7 +118,7 @@ class PushStore:
 
     def set_pair_status(self, statuses: Mapping[str, str]) -> None:
         if statuses:
-            self.redis.hset(self._key("pair_status"), mapping=dict(statuses))
+            self.redis.hset(self._key("pair_status"), mapping=dict(statuses))  # type: ignore[arg-type]
 
     def pair_statuses(self) -> dict[str, str]:
         raw = cast(dict[Any, Any], self.redis.hgetall(self._key("pair_status")))

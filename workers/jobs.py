@@ -154,8 +154,8 @@ def renew(config_path: str, calendar: str | None = None, force: bool = False) ->
             ctx.engine, calendar, renew_before=renew_before, force=force
         )
         counts = {result: 1}
-    for result, n in counts.items():
-        ctx.push.count(f"channels|{result}", n)
+    for outcome, n in counts.items():
+        ctx.push.count(f"channels|{outcome}", n)
     ctx.push.count("jobs|renew|ok")
     return counts
 
