@@ -6,7 +6,7 @@ free/busy from the providers), runs it, and hands the actions to the applier (or
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -16,7 +16,7 @@ import structlog
 
 from syncer.config import SyncerConfig
 from syncer.core import agenda
-from syncer.core.model import Action, EnsureAgendaDoc, Person, ProviderName
+from syncer.core.model import Action, EnsureAgendaDoc, Pair, Person, ProviderName
 from syncer.core.plan import AgendaRef, describe, plan
 from syncer.engine.apply import Applier, ApplyStats, WriteBudget
 from syncer.engine.providers import build_providers
@@ -27,6 +27,15 @@ from syncer.providers.base import Provider
 from syncer.redis_server import connect
 from syncer.report import build_report
 from syncer.store import Store
+
+
+@dataclass(frozen=True)
+class PlanRun:
+    """What one plan-and-apply pass saw, decided and did."""
+
+    views: list[PairView]
+    actions: list[Action]
+    stats: ApplyStats
 
 
 @dataclass
@@ -124,19 +133,20 @@ class Engine:
             summary.skipped_items += result.skipped
         return stats
 
-    def views(self, now: datetime) -> list[PairView]:
-        return build_views(self, now)
+    def views(self, now: datetime, only: Collection[Pair] | None = None) -> list[PairView]:
+        return build_views(self, now, only=only)
 
-    def plan_actions(self, now: datetime) -> tuple[list[PairView], list[Action]]:
-        views = self.views(now)
+    def plan_actions(
+        self, now: datetime, only: Collection[Pair] | None = None
+    ) -> tuple[list[PairView], list[Action]]:
+        views = self.views(now, only)
         return views, plan([v.state for v in views], self.policy, now)
 
-    def sync_once(self, calendars: Sequence[str] | None = None) -> SyncSummary:
-        """One pass: pull every calendar (or only `calendars`, as a push would), plan every
-        pair, apply (or list, in a dry run)."""
-        summary = SyncSummary()
-        now = self.clock()
-        self.pull_all(summary, calendars)
+    def plan_and_apply(self, now: datetime, only: Collection[Pair] | None = None) -> PlanRun:
+        """Plan every pair (or only `only`) and apply the actions; a dry run applies nothing.
+
+        Agenda docs come first: their links go into the blocks, so the engine plans again once
+        they exist and every event is written once, with its link."""
         applier = Applier(
             store=self.store,
             provider_of=self.provider_of,
@@ -146,28 +156,36 @@ class Engine:
             budget=WriteBudget(self.config.limits.max_writes_per_run),
             now=now,
         )
-        views, actions = self.plan_actions(now)
-        if not self.dry_run and any(isinstance(a, EnsureAgendaDoc) for a in actions):
-            # Docs first: their links go into the blocks, so plan again once they exist.
+        views, actions = self.plan_actions(now, only)
+        if self.dry_run:
+            return PlanRun(views, self._with_new_docs(views, actions, now), applier.stats)
+        if any(isinstance(a, EnsureAgendaDoc) for a in actions):
             for action in actions:
                 if isinstance(action, EnsureAgendaDoc):
                     applier.apply(action)
-            views, actions = self.plan_actions(now)
-        if self.dry_run:
-            actions = self._with_new_docs(views, actions, now)
+            views, actions = self.plan_actions(now, only)
         for action in actions:
-            if self.dry_run:
-                summary.planned.append(describe(action))
-            elif not isinstance(action, EnsureAgendaDoc):
+            if not isinstance(action, EnsureAgendaDoc):
                 applier.apply(action)
-        summary.apply = applier.stats
+        remember_proposals(self.store, views)
+        return PlanRun(views, actions, applier.stats)
+
+    def sync_once(self, calendars: Sequence[str] | None = None) -> SyncSummary:
+        """One pass: pull every calendar (or only `calendars`, as a push would), plan every
+        pair, apply (or list, in a dry run)."""
+        summary = SyncSummary()
+        now = self.clock()
+        self.pull_all(summary, calendars)
+        run = self.plan_and_apply(now)
+        views = run.views
+        if self.dry_run:
+            summary.planned = [describe(a) for a in run.actions]
+        summary.apply = run.stats
         summary.series = len({s.uid for v in views for s in v.series})
         summary.pairs = len(views)
         summary.overdue = sum(1 for v in views if v.status == "overdue")
         summary.missing = sum(1 for v in views if v.status == "missing")
         summary.proposals = sum(len(v.proposals) for v in views)
-        if not self.dry_run:
-            remember_proposals(self.store, views)
         self.log.info("sync.done", **{k: v for k, v in vars(summary).items() if isinstance(v, int)})
         return summary
 

@@ -18,18 +18,16 @@ import time
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import datetime
 from typing import Any
 
 import structlog
 
 from syncer.core.detect import expected_pairs, find_pairs
-from syncer.core.model import EnsureAgendaDoc, Pair
-from syncer.core.plan import plan
+from syncer.core.model import Pair
 from syncer.engine import Engine
-from syncer.engine.apply import Applier, ApplyStats, WriteBudget
+from syncer.engine.apply import ApplyStats
 from syncer.engine.pull import pull_calendar
-from syncer.engine.state import PairView, build_views, remember_proposals
+from syncer.engine.state import build_views
 from syncer.store_push import PushStore
 
 PULL_LOCK_S = 120.0
@@ -150,38 +148,12 @@ def apply_pairs(
 
 
 def _apply_one(engine: Engine, pair: Pair, outcome: PairsOutcome) -> None:
-    """What `Engine.sync_once` does, for one pair: docs first (their links go into the
-    blocks), then everything else."""
-    now = engine.clock()
-    applier = Applier(
-        store=engine.store,
-        provider_of=engine.provider_of,
-        timezone_of=engine.timezone_of,
-        names={p.email: p.name or p.email for p in engine.people.values()},
-        template=engine.template,
-        budget=WriteBudget(engine.config.limits.max_writes_per_run),
-        now=now,
-    )
-    views, actions = _plan(engine, pair, now)
-    if not engine.dry_run and any(isinstance(a, EnsureAgendaDoc) for a in actions):
-        for action in actions:
-            if isinstance(action, EnsureAgendaDoc):
-                applier.apply(action)
-        views, actions = _plan(engine, pair, now)
-    if not engine.dry_run:
-        for action in actions:
-            if not isinstance(action, EnsureAgendaDoc):
-                applier.apply(action)
-        remember_proposals(engine.store, views)
-    outcome.pairs += len(views)
-    outcome.apply = _add(outcome.apply, applier.stats)
-    outcome.proposals += sum(len(v.proposals) for v in views)
-    outcome.statuses.update({v.pair.key: v.status for v in views})
-
-
-def _plan(engine: Engine, pair: Pair, now: datetime) -> tuple[list[PairView], list[Any]]:
-    views = build_views(engine, now, only={pair})
-    return views, plan([v.state for v in views], engine.policy, now)
+    """What `Engine.sync_once` does after its pulls, for one pair."""
+    run = engine.plan_and_apply(engine.clock(), only={pair})
+    outcome.pairs += len(run.views)
+    outcome.apply = _add(outcome.apply, run.stats)
+    outcome.proposals += sum(len(v.proposals) for v in run.views)
+    outcome.statuses.update({v.pair.key: v.status for v in run.views})
 
 
 def _add(a: ApplyStats, b: ApplyStats) -> ApplyStats:
