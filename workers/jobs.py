@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -164,10 +164,17 @@ def renew(config_path: str, calendar: str | None = None, force: bool = False) ->
 # The schedule
 
 
-def pull_all(config_path: str, queue: str = "default", full: bool = False) -> int:
-    """Enqueue a pull of every calendar (the scheduled pull, and the sweep's first half)."""
+def pull_all(
+    config_path: str, queue: str = "default", full: bool = False, everyone: bool = False
+) -> int:
+    """Enqueue a pull of every calendar that needs one: the scheduled pull skips calendars
+    with a live push channel (their changes arrive by push; an idle one costs no call); the
+    sweep (`everyone`) pulls them all, as the safety net."""
     ctx = context(config_path)
-    for calendar in ctx.engine.calendars():
+    calendars = ctx.engine.calendars()
+    if not everyone:
+        calendars = [c for c in calendars if not _pushed(ctx, c)]
+    for calendar in calendars:
         enqueue_unique(
             ctx.redis,
             queue,
@@ -175,14 +182,25 @@ def pull_all(config_path: str, queue: str = "default", full: bool = False) -> in
             (config_path, calendar, full),
             pull_job_id(ctx.config.org, calendar),
         )
-    return len(ctx.engine.calendars())
+    return len(calendars)
+
+
+def _pushed(ctx: Context, calendar: str) -> bool:
+    """A live push channel covers this calendar (expiring later than the next renewal)."""
+    channel_id = ctx.push.current_channel(calendar)
+    record = ctx.push.get_channel(channel_id) if channel_id else None
+    if not record:
+        return False
+    expiration = datetime.fromisoformat(record["expiration"])
+    soon = ctx.engine.clock() + timedelta(minutes=ctx.config.schedule.pull_minutes)
+    return expiration > soon
 
 
 def sweep(config_path: str) -> int:
     """The safety net: pull every calendar (rebuilding whatever Redis lost: no cursor means a
     full pull) and plan every pair, on the low-priority queue."""
     ctx = context(config_path)
-    count = pull_all(config_path, queue="sweep")
+    count = pull_all(config_path, queue="sweep", everyone=True)
     plan_all(config_path, queue="sweep")
     ctx.push.count("jobs|sweep|ok")
     return count

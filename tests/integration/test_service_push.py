@@ -131,3 +131,16 @@ def test_no_public_url_means_no_channels(world: ServiceWorld) -> None:
     world.config_path.write_text(re.sub(r"public_url: '[^']*', ", "", text))
     assert jobs.renew(str(world.config_path)) == {"off": 4}
     assert world.state.channels.channels == {}
+
+
+def test_the_scheduled_pull_skips_pushed_calendars_and_the_sweep_pulls_all(
+    world: ServiceWorld,
+) -> None:
+    weekly_one_on_one(world)
+    first_sync_with_channels(world)
+    # Every calendar has a live channel: an idle calendar costs the scheduled pull nothing.
+    assert jobs.pull_all(str(world.config_path)) == 0
+    assert world.queued() == 0
+    # The sweep is the safety net: it pulls every calendar all the same.
+    assert jobs.sweep(str(world.config_path)) == 4
+    assert world.queue("sweep").count >= 4
