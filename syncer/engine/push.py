@@ -1,10 +1,12 @@
 """Push channels: one Google watch channel / Graph subscription per calendar, kept alive.
 
 Channels cannot be extended on Google, so renewing means: open a new channel, remember it, stop
-the old one. The same works for Graph (a new subscription instead of a PATCH), so the engine
-needs only `watch` and `stop_watch` from a provider. Every channel has its own random token
-(Google X-Goog-Channel-Token, Graph clientState), stored with it in Redis and compared by the
-web app; it never appears in a log or a job argument.
+the old one. Graph subscriptions are extended in place (`PATCH expirationDateTime`, which also
+answers a `reauthorizationRequired` lifecycle notification): a provider that offers
+`renew_watch` is renewed that way, keeping the channel's id and token, and a subscription Graph
+no longer knows (404, or `subscriptionRemoved`) is created anew. Every channel has its own
+random token (Google X-Goog-Channel-Token, Graph clientState), stored with it in Redis and
+compared by the web app; it never appears in a log or a job argument.
 
 No `web.public_url` in the config means no push at all: the scheduled pulls are the fallback.
 """
@@ -14,13 +16,13 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, Protocol, runtime_checkable
 
 import structlog
 
 from syncer.core.model import ProviderName
 from syncer.engine import Engine
-from syncer.errors import ProviderError
+from syncer.errors import NotFound, ProviderError
 from syncer.providers.base import ChannelRef
 from syncer.store_push import PushStore
 
@@ -36,6 +38,13 @@ WEBHOOK_PATH: dict[ProviderName, str] = {
 }
 
 Result = Literal["kept", "created", "renewed", "failed", "off"]
+
+
+@runtime_checkable
+class RenewsInPlace(Protocol):
+    """A provider whose channels can be extended without replacing them (Graph)."""
+
+    def renew_watch(self, ref: ChannelRef, ttl: timedelta) -> ChannelRef: ...
 
 
 @dataclass(frozen=True)
@@ -84,8 +93,8 @@ def ensure_channel(
 ) -> Result:
     """Make sure `calendar` has a channel that lives at least `renew_before` longer.
 
-    `force`: replace it whatever its expiry (Graph reauthorizationRequired/subscriptionRemoved).
-    A failure is logged and reported; the scheduled pulls keep the calendar fresh meanwhile."""
+    `force`: renew it whatever its expiry (Graph reauthorizationRequired). A failure is logged
+    and reported; the scheduled pulls keep the calendar fresh meanwhile."""
     public_url = engine.config.web.public_url
     if not public_url:
         return "off"
@@ -102,9 +111,24 @@ def ensure_channel(
         and old.ref.expiration - now > renew_before
     ):
         return "kept"
+    ttl = CHANNEL_TTL[provider.name]
+    if old is not None and old.address == address and isinstance(provider, RenewsInPlace):
+        try:
+            ref = provider.renew_watch(old.ref, ttl)
+        except NotFound:
+            log.info("push.channel_gone", channel=old.ref.id)
+            push.drop_channel(old.ref.id)
+            old = None
+        except ProviderError as err:
+            log.warning("push.renew_failed", status=err.status, reason=err.reason)
+            return "failed"
+        else:
+            push.put_channel(calendar, ref.id, Channel(ref, old.token, address).record())
+            log.info("push.channel_renewed", channel=ref.id, expiration=ref.expiration.isoformat())
+            return "renewed"
     token = secrets.token_urlsafe(32)
     try:
-        ref = provider.watch(calendar, address, token, CHANNEL_TTL[provider.name])
+        ref = provider.watch(calendar, address, token, ttl)
     except ProviderError as err:
         log.warning("push.watch_failed", status=err.status, reason=err.reason)
         return "failed"

@@ -1,14 +1,18 @@
 """Graph subscriptions (push) and getSchedule (free/busy): two small request/answer exchanges.
 
 Subscriptions: `POST /subscriptions` on `/users/{id}/events`; Outlook event subscriptions last
-at most 4230 minutes (under 3 days), so a longer `ttl` is cut to that and renewal is the
-caller's job. `clientState` carries the channel token, checked on every notification.
+at most 4230 minutes (under 3 days), so a longer `ttl` is cut to that. Renewal is a `PATCH` of
+`expirationDateTime` (the same call answers a `reauthorizationRequired` lifecycle notification);
+the subscription keeps its id and `clientState`, which carries the channel token checked on every
+notification. Lifecycle notifications go to the same address as changes: they cannot be added to
+a subscription later, only by creating a new one.
 getSchedule: up to 20 schedules and 62 days per call (api-notes), so larger asks are chunked.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
@@ -17,9 +21,8 @@ from syncer.core.model import BusyInterval
 from syncer.errors import NotFound, ProviderError
 from syncer.providers.base import ChannelRef
 from syncer.providers.graph_http import GraphSession
-from syncer.providers.graph_parse import parse_instant, parse_time, utc_text
+from syncer.providers.graph_parse import MalformedItem, parse_instant, parse_time, utc_text
 
-_BUSY = frozenset({"busy", "oof", "tentative"})
 _BUSY = frozenset({"busy", "oof", "tentative"})
 MAX_SUBSCRIPTION = timedelta(minutes=4230)
 SCHEDULES_PER_CALL = 20
@@ -59,9 +62,28 @@ def parse_schedule(
     return busy, errors
 
 
+def _stamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _granted(answer: Any, asked: datetime) -> datetime:
+    """The expiry Graph granted (it may shorten what was asked), else what was asked."""
+    granted = answer.get("expirationDateTime") if isinstance(answer, Mapping) else None
+    try:
+        return parse_instant(granted) if granted else asked
+    except MalformedItem:
+        return asked
+
+
+def _path(ref: ChannelRef) -> str:
+    return f"/subscriptions/{quote(ref.id, safe='')}"
+
+
 def watch(
     session: GraphSession, calendar: str, address: str, token: str, ttl: timedelta, now: datetime
 ) -> ChannelRef:
+    """Create a subscription on the calendar's events. Graph validates `address` (for changes
+    and lifecycle notifications alike) before it answers, so the web app must be up."""
     resource = f"/users/{quote(calendar, safe='@')}/events"
     expires = now + min(ttl, MAX_SUBSCRIPTION)
     answer = session.send(
@@ -70,24 +92,36 @@ def watch(
         json_body={
             "changeType": "created,updated,deleted",
             "notificationUrl": address,
+            "lifecycleNotificationUrl": address,
             "resource": resource,
-            "expirationDateTime": expires.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+            "expirationDateTime": _stamp(expires),
             "clientState": token,
         },
     )
-    granted = answer.get("expirationDateTime")
+    if not isinstance(answer, Mapping) or not answer.get("id"):
+        raise ProviderError("microsoft", None, "subscription answer without an id")
     return ChannelRef(
         provider="microsoft",
         calendar=calendar,
         id=str(answer["id"]),
         resource_id=str(answer.get("resource") or resource),
-        expiration=parse_instant(granted) if granted else expires,
+        expiration=_granted(answer, expires),
     )
+
+
+def renew_watch(
+    session: GraphSession, ref: ChannelRef, ttl: timedelta, now: datetime
+) -> ChannelRef:
+    """Extend a subscription in place (also reauthorizes it). Raises `NotFound` when Graph has
+    dropped it: the caller then creates a new one."""
+    expires = now + min(ttl, MAX_SUBSCRIPTION)
+    answer = session.send("PATCH", _path(ref), json_body={"expirationDateTime": _stamp(expires)})
+    return replace(ref, expiration=_granted(answer, expires))
 
 
 def stop_watch(session: GraphSession, ref: ChannelRef, log: Any) -> None:
     try:
-        session.send("DELETE", f"/subscriptions/{quote(ref.id, safe='')}")
+        session.send("DELETE", _path(ref))
     except NotFound:
         log.info("watch.already_stopped", calendar=ref.calendar, channel=ref.id)
 
@@ -134,4 +168,11 @@ def free_busy(
     return {e: sorted(set(v)) for e, v in busy.items()}
 
 
-__all__ = ["MAX_SUBSCRIPTION", "free_busy", "parse_schedule", "stop_watch", "watch"]
+__all__ = [
+    "MAX_SUBSCRIPTION",
+    "free_busy",
+    "parse_schedule",
+    "renew_watch",
+    "stop_watch",
+    "watch",
+]

@@ -24,7 +24,7 @@ from urllib.parse import quote
 
 from syncer.core.model import BusyInterval, Change, ProviderName, Series
 from syncer.errors import Conflict, CursorExpired, NotFound, ProviderError
-from syncer.providers import graph_holds, graph_push
+from syncer.providers import graph_holds, graph_marked, graph_push
 from syncer.providers.base import (
     MARKER_AGENDA,
     ChannelRef,
@@ -32,6 +32,7 @@ from syncer.providers.base import (
     DocText,
     EventBody,
     HoldRef,
+    MarkedCopy,
     PullResult,
 )
 from syncer.providers.graph_drive import AgendaDocs
@@ -368,10 +369,21 @@ class MicrosoftProvider:
                 return str(item["id"])
         raise NotFound("microsoft", 404, "no occurrence at that original start", reason="instance")
 
+    # ----------------------------------------------------------------------------------------
+    # Push (Graph subscriptions, see graph_push)
+
     def watch(self, calendar: str, address: str, token: str, ttl: timedelta) -> ChannelRef:
+        """A subscription on the calendar's events, changes and lifecycle notifications both
+        to `address`, `token` as clientState, for at most 4230 minutes."""
         return graph_push.watch(self._session, calendar, address, token, ttl, self._clock())
 
+    def renew_watch(self, ref: ChannelRef, ttl: timedelta) -> ChannelRef:
+        """PATCH the subscription's expiry (Graph's documented renewal, which also answers
+        `reauthorizationRequired`); same id and clientState. NotFound: it is gone, create anew."""
+        return graph_push.renew_watch(self._session, ref, ttl, self._clock())
+
     def stop_watch(self, ref: ChannelRef) -> None:
+        """DELETE the subscription; one already gone (404) counts as stopped."""
         graph_push.stop_watch(self._session, ref, self._log)
 
     # ----------------------------------------------------------------------------------------
@@ -407,6 +419,17 @@ class MicrosoftProvider:
 
     def find_holds(self, calendar: str, pair_key: str) -> list[HoldRef]:
         return graph_holds.find_holds(self._session, calendar, pair_key)
+
+    def find_marked(self, calendar: str) -> list[MarkedCopy]:
+        now = self._clock()
+        window = (now - WINDOW_PAST, now + WINDOW_FUTURE)
+        return graph_marked.find_marked(self._session, calendar, window)
+
+    def detach_doc(self, calendar: str, event_id: str, doc_id: str, etag: str) -> EventBody:
+        """Graph attaches nothing (the link is in the block): only the agenda marker goes."""
+        return self.write_event(
+            calendar, event_id, etag=etag, body=None, markers={MARKER_AGENDA: None}
+        )
 
     def delete_event(self, calendar: str, event_id: str) -> None:
         """Delete; an event already gone counts as deleted (idempotent)."""

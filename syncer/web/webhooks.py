@@ -52,12 +52,24 @@ class Receiver:
         return PlainTextResponse(reason, status_code=status)
 
     def enqueue_pull(self, calendar: str, *, full: bool = False) -> None:
+        """A full pull has its own job id: a queued incremental pull must not cover it."""
+        base_id = pull_job_id(self.org, calendar)
         enqueue_unique(
             self.redis,
             "push",
             jobs.pull,
             (self.config_path, calendar, full, time.time()),
-            pull_job_id(self.org, calendar),
+            base_id.replace("pull-", "resync-", 1) if full else base_id,
+        )
+
+    def enqueue_renew(self, calendar: str) -> None:
+        """Renew (or re-create) the calendar's channel now, whatever its expiry."""
+        enqueue_unique(
+            self.redis,
+            "push",
+            jobs.renew,
+            (self.config_path, calendar, True),
+            pull_job_id(self.org, calendar).replace("pull-", "renew-", 1),
         )
 
 
@@ -125,6 +137,7 @@ async def graph(request: Request) -> Response:
     if token is not None:
         if len(token) > MAX_VALIDATION_TOKEN:
             return receiver.reject("microsoft", 400, "validation token too long")
+        receiver.push.count("webhooks|microsoft|validated")
         return PlainTextResponse(token, status_code=200)
     try:
         body = await read_body(request)
@@ -158,16 +171,19 @@ def _graph_item(receiver: Receiver, item: Any) -> str:
         return "forged"
     calendar = record["calendar"]
     lifecycle = item.get("lifecycleEvent")
-    if lifecycle in ("reauthorizationRequired", "subscriptionRemoved"):
-        enqueue_unique(
-            receiver.redis,
-            "push",
-            jobs.renew,
-            (receiver.config_path, calendar, True),
-            pull_job_id(receiver.org, calendar).replace("pull-", "renew-", 1),
-        )
+    if lifecycle == "reauthorizationRequired":  # a PATCH of the expiry reauthorizes it
+        receiver.enqueue_renew(calendar)
+    elif lifecycle == "subscriptionRemoved":
+        # Graph dropped it: forget it, so the renew job creates a new one, and pull for what
+        # changed while no subscription was there.
+        receiver.push.drop_channel(str(item["subscriptionId"]))
+        receiver.enqueue_renew(calendar)
+        receiver.enqueue_pull(calendar)
     elif lifecycle == "missed":  # notifications were lost: resync the calendar in full
         receiver.enqueue_pull(calendar, full=True)
-    else:
+    elif lifecycle is None:
+        receiver.enqueue_pull(calendar)
+    else:  # a lifecycle event this version does not know: a pull is never wrong
+        receiver.push.count("webhooks|microsoft|unknown_lifecycle")
         receiver.enqueue_pull(calendar)
     return "ok"

@@ -108,15 +108,15 @@ def test_graph_handshake_clientstate_and_lifecycle(world: ServiceWorld) -> None:
     assert notify(subscriptionId="sub-9", clientState="secret-state") == 404
     assert world.queued() == 0
     assert notify(clientState="secret-state", changeType="updated") == 202
-    assert notify(clientState="secret-state", lifecycleEvent="missed") == 202  # same calendar
     assert world.queue("push").count == 1
-    job = world.queue("push").jobs[0]
-    assert job.func_name == "workers.jobs.pull" and job.args[1] == "erin@acme.test"
-    assert notify(clientState="secret-state", lifecycleEvent="reauthorizationRequired") == 202
-    assert [j.func_name for j in world.queue("push").jobs] == [
-        "workers.jobs.pull",
-        "workers.jobs.renew",
+    # `missed` wants a full pull: a queued incremental pull of the same calendar must not cover it
+    assert notify(clientState="secret-state", lifecycleEvent="missed") == 202
+    assert [(j.func_name, j.args[1], j.args[2]) for j in world.queue("push").jobs] == [
+        ("workers.jobs.pull", "erin@acme.test", False),
+        ("workers.jobs.pull", "erin@acme.test", True),
     ]
+    assert notify(clientState="secret-state", lifecycleEvent="reauthorizationRequired") == 202
+    assert [j.func_name for j in world.queue("push").jobs][-1] == "workers.jobs.renew"
 
 
 def test_wrong_methods_health_readiness_and_metrics(world: ServiceWorld) -> None:
