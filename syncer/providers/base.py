@@ -22,8 +22,9 @@ from syncer.core.model import (
     ProviderName,
     SeriesChanged,
 )
+from syncer.core.people import DirectoryPerson
 
-__all__ = ["Change", "EventRemoved", "OverrideChanged", "SeriesChanged"]
+__all__ = ["Change", "DirectoryPerson", "EventRemoved", "OverrideChanged", "SeriesChanged"]
 
 # Marker keys syncer leaves on the event copies it touches (Google extendedProperties.private,
 # Graph single-value extended properties). The calendar itself is the source of truth: with these,
@@ -32,6 +33,7 @@ MARKER_AGENDA = "syncer_agenda"  # agenda doc id
 MARKER_BLOCK = "syncer_block"  # hash of the managed block syncer last wrote
 MARKER_PAIR = "syncer_pair"  # pair key, on holds and docs
 MARKER_HOLD = "syncer_hold"  # proposal_for (ISO, UTC) on a hold syncer created
+MARKER_KEYS = (MARKER_AGENDA, MARKER_BLOCK, MARKER_PAIR, MARKER_HOLD)  # every key syncer sets
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,16 @@ class EventBody:
     body_type: BodyType
     markers: Mapping[str, str] = field(default_factory=dict)
     attachments: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class MarkedCopy:
+    """An event copy that carries something of syncer's (a marker, a managed block or both),
+    as `find_marked` lists them for a purge. `people`: organiser and attendees, rooms left out,
+    lower-cased (so a purge can keep to one pair)."""
+
+    event: EventBody
+    people: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -164,6 +176,16 @@ class Provider(Protocol):
 
     def find_holds(self, calendar: str, pair_key: str) -> list[HoldRef]: ...
 
+    def find_marked(self, calendar: str) -> list[MarkedCopy]:
+        """Every event copy on `calendar` (series, single events, changed occurrences) with a
+        syncer marker or a managed block: what a purge undoes, found in the calendar itself."""
+        ...
+
+    def detach_doc(self, calendar: str, event_id: str, doc_id: str, etag: str) -> EventBody:
+        """Take the agenda doc off the event's attachments and drop the agenda marker, with
+        If-Match on `etag` (Conflict on 412); the doc itself stays. No mail."""
+        ...
+
     def delete_event(self, calendar: str, event_id: str) -> None: ...
 
     def watch(self, calendar: str, address: str, token: str, ttl: timedelta) -> ChannelRef:
@@ -174,4 +196,11 @@ class Provider(Protocol):
 
     def stop_watch(self, ref: ChannelRef) -> None:
         """Stop a channel; one already gone counts as stopped."""
+        ...
+
+    def list_people(self) -> list[DirectoryPerson]:
+        """Every account of the vendor's directory with its manager, team, aliases and (where
+        the vendor tells) zone, suspended/disabled ones marked inactive: the org chart of
+        `people_source: google_directory | microsoft_directory`. Reads every page; the engine
+        caches the answer, so this runs about once an hour per org, not once per job."""
         ...

@@ -8,13 +8,16 @@ nobody gets mail because syncer touched an event.
 from __future__ import annotations
 
 import os
-import uuid
 import re
+import uuid
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
+from syncer.core.blocks import current_block
 from syncer.core.model import BusyInterval, Change, ProviderName
+from syncer.core.people import DirectoryPerson
 from syncer.errors import Conflict, NotFound, ProviderError
 from syncer.providers.base import (
     MARKER_AGENDA,
@@ -25,8 +28,10 @@ from syncer.providers.base import (
     DocText,
     EventBody,
     HoldRef,
+    MarkedCopy,
     PullResult,
 )
+from syncer.providers.google_directory import DIRECTORY_SCOPE, PAGE_SIZE, read_directory
 from syncer.providers.google_http import SCOPES, GoogleSession, classify_google_error
 from syncer.providers.google_parse import (
     MalformedItem,
@@ -68,12 +73,13 @@ class GoogleProvider:
         max_delay: float = 30.0,
         sleep: Callable[[float], None] | None = None,
         timeout: float = 60.0,
+        admin_subject: str | None = None,
     ) -> None:
-        self._session = GoogleSession(
+        new_session = partial(
+            GoogleSession,
             service_account_info,
             api_endpoint,
             ca_certs=ca_certs,
-            scopes=scopes,
             timeout=timeout,
             max_attempts=max_attempts,
             base_delay=base_delay,
@@ -81,6 +87,13 @@ class GoogleProvider:
             sleep=sleep,
             log=log,
         )
+        self._session = new_session(scopes=scopes)
+        # The Directory is read as an admin with its own scope, on a session made when first
+        # needed: an org whose people come from the config never asks for that scope.
+        self._new_directory_session = partial(new_session, scopes=(DIRECTORY_SCOPE,))
+        self._directory_session: GoogleSession | None = None
+        self.admin_subject = admin_subject.lower() if admin_subject else None
+        self.directory_page_size = PAGE_SIZE
         self._call = self._session.call
         # syncer's own account, which the engine folds like a room when detecting 1:1s.
         self.service_account_email = (
@@ -383,6 +396,29 @@ class GoogleProvider:
             key=lambda h: (h.start, h.event_id),
         )
 
+    def find_marked(self, calendar: str) -> list[MarkedCopy]:
+        """events.list unexpanded (masters, single events and changed occurrences, which
+        Google lists on their own), kept when a syncer marker or a managed block is there."""
+        params = {"singleEvents": False, "showDeleted": False, "maxResults": 2500}
+        items, _ = self._list_all(calendar, params)
+        found = []
+        for item in items:
+            event = self._body(item, calendar)
+            if event.markers or current_block(event.body, event.body_type) is not None:
+                people = [a for a in item.get("attendees") or [] if not a.get("resource")]
+                people.append(item.get("organizer") or {})
+                emails = frozenset(str(p["email"]).lower() for p in people if p.get("email"))
+                found.append(MarkedCopy(event, emails))
+        return found
+
+    def detach_doc(self, calendar: str, event_id: str, doc_id: str, etag: str) -> EventBody:
+        item = self._event_call(calendar, "get", eventId=event_id)
+        if self._body(item, calendar).etag != etag:
+            raise Conflict("google", 412, "event changed since read", reason="conditionNotMet")
+        kept = [dict(a) for a in item.get("attachments") or [] if a.get("fileId") != doc_id]
+        patch = {"attachments": kept, "extendedProperties": {"private": {MARKER_AGENDA: None}}}
+        return self._patch(calendar, event_id, etag, patch, supportsAttachments=True)
+
     def delete_event(self, calendar: str, event_id: str) -> None:
         """Delete without notifying anyone; an event already gone counts as deleted."""
         try:
@@ -433,6 +469,23 @@ class GoogleProvider:
             )
         except NotFound:
             self._log.info("watch.already_stopped", calendar=ref.calendar, channel=ref.id)
+
+    # ----------------------------------------------------------------------------------------
+    # Directory
+
+    def list_people(self) -> list[DirectoryPerson]:
+        """The Workspace's users (Admin SDK users.list, every page), read as `admin_subject`."""
+        if self.admin_subject is None:
+            why = "people_source google_directory needs providers.google.admin_subject"
+            raise ProviderError("google", None, why)
+        if self._directory_session is None:
+            self._directory_session = self._new_directory_session()
+        return read_directory(
+            self._directory_session,
+            self.admin_subject,
+            page_size=self.directory_page_size,
+            log=self._log,
+        )
 
 
 __all__ = ["DOC_MIME", "SCOPES", "GoogleProvider", "classify_google_error"]
