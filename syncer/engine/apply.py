@@ -87,6 +87,14 @@ class Applier:
             log.warning(
                 "apply.failed", status=err.status, reason=err.reason, retryable=err.retryable
             )
+            target = getattr(action, "calendar", None) or getattr(action, "owner", None) or ""
+            self._audit(
+                action,
+                target,
+                getattr(action, "event_id", None) or "",
+                result="failed",
+                status=str(err.status) if err.status is not None else None,
+            )
             return
         if wrote is None:
             self.stats.deferred += 1
@@ -112,7 +120,10 @@ class Applier:
         return self._withdraw_hold(action)
 
     def _audit(self, action: Action, calendar: str, event_id: str, **extra: str | None) -> None:
+        """Every write (and every failed one) goes to the store's audit stream and to the
+        structured log alike: ids and hashes only, never a body."""
         entry: dict[str, str | None] = {
+            "time": self.now.isoformat(),
             "action": action.kind,
             "pair": action.pair.key,
             "calendar": calendar,
@@ -121,6 +132,8 @@ class Applier:
         }
         entry.update(extra)
         self.store.audit(entry)
+        fields = {k: v for k, v in entry.items() if v is not None and k != "time"}
+        structlog.get_logger().info("audit.write", **fields)
 
     def doc_of(self, pair: Pair) -> DocRef | None:
         stored = self.store.get_doc(pair.key)
