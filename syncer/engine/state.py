@@ -191,6 +191,7 @@ def pair_reports(
                 history=view.state.history if view.state.series else None,
                 series=view.series,
                 proposals=proposals,
+                people=view.state.people,
             )
         )
     return reports
