@@ -16,9 +16,11 @@ from redis import Redis
 
 from syncer.config import SyncerConfig, load_config
 from syncer.engine import Engine
+from syncer.engine.people import refresh_people
 from syncer.engine.providers import build_providers
 from syncer.redis_server import connect
 from syncer.store import Store
+from syncer.store_clock import service_clock
 from syncer.store_push import PushStore
 
 
@@ -44,11 +46,15 @@ def context(config_path: str) -> Context:
     mtime = os.stat(path).st_mtime
     cached = _cache.get(path)
     if cached is not None and cached.mtime == mtime:
+        refresh_people(cached.engine)  # a directory org: new people at most an hour late
         return cached
     config = load_config(path)
     redis = connect(config.redis_url)
-    providers, unavailable = build_providers(config)
-    engine = Engine(config, Store(redis, config.org), providers, unavailable=unavailable)
+    clock = service_clock(redis, config.org)  # the wall clock, unless a simulation runs us
+    providers, unavailable = build_providers(config, clock=clock)
+    engine = Engine(
+        config, Store(redis, config.org), providers, clock=clock, unavailable=unavailable
+    )
     if cached is not None:
         cached.redis.close()
     _cache[path] = Context(path, mtime, config, redis, engine)

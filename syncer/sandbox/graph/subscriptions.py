@@ -234,6 +234,12 @@ class Subscriptions:
                 )
                 status = post(request, timeout=10, context=self.ssl_context)
             self.deliveries.append(Delivery(sub.id, kind, status))
+            self._queue.task_done()
+
+    def drained(self) -> bool:
+        """True when every notification sent so far has been answered (or failed): a
+        simulation waits on this, rather than sleeping, before it calls the receiver quiet."""
+        return self._queue.unfinished_tasks == 0
 
     def close(self) -> None:
         if self._worker is not None and self._worker.is_alive():
