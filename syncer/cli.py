@@ -207,6 +207,14 @@ def redis_stop() -> None:
     click.echo("embedded Redis stopped" if stopped else "embedded Redis was not running")
 
 
+# The admin's record and undo (`audit`, `purge`) live in syncer.cli_admin, imported last
+# because it uses _clear_errors from here.
+from syncer.cli_admin import audit, purge  # noqa: E402
+
+cli.add_command(audit)
+cli.add_command(purge)
+
+
 def main() -> None:
     cli(prog_name="syncer")
 

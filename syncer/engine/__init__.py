@@ -21,6 +21,7 @@ from syncer.core.plan import AgendaRef, describe, plan
 from syncer.engine.apply import Applier, ApplyStats, WriteBudget
 from syncer.engine.providers import build_providers
 from syncer.engine.pull import PullStats, pull_calendar
+from syncer.engine.purge import Purger
 from syncer.engine.state import PairView, build_views, pair_reports, remember_proposals
 from syncer.errors import ProviderError, ProviderUnavailable
 from syncer.providers.base import Provider
@@ -127,11 +128,38 @@ class Engine:
                 summary.calendars_failed += 1
                 self.log.warning("sync.calendar_failed", calendar=calendar, error=str(err))
                 continue
+            self.after_pull(result)
             stats.append(result)
             summary.calendars += 1
             summary.full_pulls += int(result.full)
             summary.skipped_items += result.skipped
         return stats
+
+    def after_pull(self, result: PullStats) -> None:
+        """Privacy, after every pull. A person opted out in the config: what is stored about
+        them goes, once (their calendar's cursor says something is left). A series whose
+        people put the opt-out keyword in it: syncer's block, markers and attachment come out
+        of it, once; it is then never stored nor written again."""
+        for person in self.people.values():
+            if person.opt_out and self.store.get_cursor(person.email) is not None:
+                records = self.store.forget_person(person.email)
+                self.log.info("privacy.person_forgotten", calendar=person.email, records=records)
+        if result.withdrawn and not self.dry_run:
+            purger = self.purger()
+            purger.withdraw(result.calendar, result.withdrawn, result.withdrawn_people)
+            self.log.info(
+                "privacy.series_withdrawn", calendar=result.calendar, copies=len(result.withdrawn)
+            )
+
+    def purger(self, *, dry_run: bool | None = None) -> Purger:
+        """Undoes syncer on the org's calendars (see engine.purge)."""
+        return Purger(
+            self.store,
+            self.provider_of,
+            self.clock(),
+            dry_run=self.dry_run if dry_run is None else dry_run,
+            ignore=frozenset(self.rules.service_accounts),
+        )
 
     def views(self, now: datetime, only: Collection[Pair] | None = None) -> list[PairView]:
         return build_views(self, now, only=only)

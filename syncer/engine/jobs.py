@@ -100,6 +100,7 @@ def pull_one(engine: Engine, calendar: str, *, token: str, full: bool = False) -
                 engine.store.clear_calendar(calendar)
                 full = False
             stats = pull_calendar(provider, engine.store, calendar, opted_out)
+            engine.after_pull(stats)
             pulled = True
             was_full += int(stats.full)
             changed += stats.changed

@@ -26,6 +26,10 @@ class PullStats:
     kept: int
     skipped: int
     resynced: bool = False
+    # Copies (series, changed occurrences) syncer wrote on, in series whose description now
+    # carries the opt-out keyword: the engine takes syncer's block back out of them, once.
+    withdrawn: tuple[str, ...] = ()
+    withdrawn_people: frozenset[str] = frozenset()
 
 
 def worth_keeping(series: Series, opted_out: Collection[str]) -> bool:
@@ -44,6 +48,12 @@ def worth_keeping(series: Series, opted_out: Collection[str]) -> bool:
     return len(humans) <= 4
 
 
+def _traces(series: Series) -> list[str]:
+    """The copies of `series` that carry something of syncer's (a marker or a block)."""
+    own = [series.event_id] if series.markers or series.block_hash else []
+    return own + [o.event_id for o in series.overrides if o.block_hash and o.event_id]
+
+
 def pull_calendar(
     provider: Provider, store: Store, calendar: str, opted_out: Collection[str]
 ) -> PullStats:
@@ -60,8 +70,13 @@ def pull_calendar(
     snapshot = {s.event_id: s for s in store.series_of(calendar)}
     merged, changed = apply_changes(snapshot, result.changes, full=result.full)
     kept = 0
+    withdrawn: list[str] = []
+    people: set[str] = set()
     for event_id in sorted(changed | set(snapshot) if result.full else changed):
         series = merged.get(event_id)
+        if series is not None and series.opt_out_keyword and _traces(series):
+            withdrawn += _traces(series)
+            people |= {a.email for a in series.attendees if not a.resource} | {series.organizer}
         if series is not None and worth_keeping(series, opted_out):
             store.put_series(calendar, series)
             kept += 1
@@ -75,4 +90,13 @@ def pull_calendar(
         kept=kept,
         skipped=result.skipped,
     )
-    return PullStats(calendar, result.full, len(changed), kept, result.skipped, resynced)
+    return PullStats(
+        calendar,
+        result.full,
+        len(changed),
+        kept,
+        result.skipped,
+        resynced,
+        tuple(withdrawn),
+        frozenset(p.lower() for p in people),
+    )
