@@ -83,7 +83,9 @@ def run_web(config_path: str | Path, bind: str | None = None) -> None:
     path = _resolved(config_path)
     config = load_config(path)
     host, _, port = (bind or config.web.bind).rpartition(":")
-    uvicorn.run(create_app(path), host=host or "127.0.0.1", port=int(port), log_level="warning")
+    uvicorn.run(
+        create_app(path, bind=bind), host=host or "127.0.0.1", port=int(port), log_level="warning"
+    )
 
 
 # --------------------------------------------------------------------------------------------

@@ -9,12 +9,14 @@ few seconds however slow the providers are.
     GET  /healthz           the process is up
     GET  /readyz            Redis answers
     GET  /metrics           Prometheus text format
+    GET  /dashboard         the admin's dashboard (syncer.web.dashboard: who may see it)
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import datetime
 from pathlib import Path
 
 import redis
@@ -27,6 +29,7 @@ from starlette.routing import Route
 
 from syncer.config import load_config
 from syncer.redis_server import connect
+from syncer.web.dashboard import Dashboard
 from syncer.web.metrics import ServiceCollector
 from syncer.web.webhooks import Receiver, google, graph
 
@@ -49,14 +52,23 @@ async def metrics(request: Request) -> Response:
     return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
 
-def create_app(config_path: str | Path) -> Starlette:
-    """The app for one org's config. Redis is found as everywhere (REDIS_URL, config, embedded)."""
+def create_app(
+    config_path: str | Path,
+    *,
+    bind: str | None = None,
+    clock: Callable[[], datetime] | None = None,
+) -> Starlette:
+    """The app for one org's config. Redis is found as everywhere (REDIS_URL, config, embedded).
+
+    `bind` is where the app is served (default: web.bind): the dashboard is open only on a
+    loopback bind. `clock` is the dashboard's "now" (default: the wall clock)."""
     path = str(Path(config_path).resolve())
     config = load_config(path)
     client = connect(config.redis_url)
     receiver = Receiver(path, client, config.org)
     registry = CollectorRegistry(auto_describe=False)
     registry.register(ServiceCollector(client, config.org))
+    dashboard = Dashboard(config, client, bind=bind or config.web.bind, clock=clock)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -70,6 +82,7 @@ def create_app(config_path: str | Path) -> Starlette:
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             Route("/metrics", metrics, methods=["GET"]),
+            Route("/dashboard", dashboard.page, methods=["GET"]),
         ],
         lifespan=lifespan,
     )
