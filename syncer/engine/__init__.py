@@ -235,7 +235,9 @@ class Engine:
     def report(self, pair: tuple[str, str] | None = None) -> dict[str, Any]:
         now = self.clock()
         reports = pair_reports(self, now, only=pair)
-        return build_report(reports, now, self.policy.lookback_days)
+        return build_report(
+            reports, now, self.policy.lookback_days, people=self.people, with_history=bool(pair)
+        )
 
 
 @contextmanager
