@@ -208,7 +208,11 @@ def redis_stop() -> None:
 
 
 # The admin's record and undo (`audit`, `purge`) live in syncer.cli_admin, imported last
-# because it uses _clear_errors from here.
+# because it uses _clear_errors from here. Run as `python -m syncer.cli` (how `syncer run`
+# starts its children) this module is __main__: register it as syncer.cli too, or cli_admin's
+# import would load a second copy that imports cli_admin half-initialised.
+if __name__ == "__main__":
+    sys.modules.setdefault("syncer.cli", sys.modules[__name__])
 from syncer.cli_admin import audit, purge  # noqa: E402
 
 cli.add_command(audit)
