@@ -142,6 +142,8 @@ def cross_problems(data: Any, lines: Lines) -> list[ConfigProblem]:
                 where[address] = path
                 owner[address] = i
         provider = person.get("provider")
+        if source == "config" and person.get("provider") is None:
+            problems.append(lines.problem(("people", i, "provider"), "required, but missing"))
         if provider in ("google", "microsoft") and providers.get(provider) is None:
             problems.append(
                 lines.problem(

@@ -36,7 +36,14 @@ from syncer.config.sections import (
     Section,
     WebSection,
 )
-from syncer.core.model import DetectionRules, Mode, Person, Policy, ReschedulePolicy
+from syncer.core.model import (
+    DetectionRules,
+    Mode,
+    Person,
+    Policy,
+    ProviderName,
+    ReschedulePolicy,
+)
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
@@ -55,7 +62,8 @@ class SyncerConfig(Section):
     )
     people_source: PeopleSource = Field(
         default="config",
-        description="Where the org chart comes from (directory import comes later).",
+        description="Where the org chart comes from: config (the people list), "
+        "google_directory or microsoft_directory (people entries are then overrides).",
     )
     pilot: tuple[EmailOrDomain, ...] = Field(
         default=(), description="Allow-list of e-mails or domains; empty = everyone."
@@ -156,7 +164,7 @@ class SyncerConfig(Section):
         return tuple(
             Person(
                 email=e.email,
-                provider=e.provider,
+                provider=e.provider or self._directory_provider,
                 timezone=e.timezone or self.timezone,
                 working_hours=parse_working_hours(e.working_hours),
                 manager=primary.get(e.manager, e.manager) if e.manager else None,
@@ -168,6 +176,11 @@ class SyncerConfig(Section):
             )
             for e in self.people
         )
+
+    @property
+    def _directory_provider(self) -> ProviderName:
+        """The provider of a person the admin gave none (only allowed with a directory)."""
+        return "microsoft" if self.people_source == "microsoft_directory" else "google"
 
     @cached_property
     def _by_address(self) -> Mapping[str, Person]:

@@ -47,7 +47,11 @@ class PersonEntry(Section):
     """One person as the admin wrote them (see `SyncerConfig.people_list()` for the model)."""
 
     email: Email
-    provider: ProviderName = Field(description="Where this person's calendar lives.")
+    provider: ProviderName | None = Field(
+        default=None,
+        description="Where this person's calendar lives (required with people_source: config; "
+        "with a directory source, default: the directory's provider).",
+    )
     timezone: Zone | None = Field(
         default=None, description="IANA zone; default: the org's timezone."
     )

@@ -6,6 +6,7 @@ free/busy from the providers), runs it, and hands the actions to the applier (or
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -19,6 +20,7 @@ from syncer.core import agenda
 from syncer.core.model import Action, EnsureAgendaDoc, Pair, Person, ProviderName
 from syncer.core.plan import AgendaRef, describe, plan
 from syncer.engine.apply import Applier, ApplyStats, WriteBudget
+from syncer.engine.people import load_people
 from syncer.engine.providers import build_providers
 from syncer.engine.pull import PullStats, pull_calendar
 from syncer.engine.purge import Purger
@@ -82,7 +84,11 @@ class Engine:
         self.dry_run = dry_run or config.mode == "observe"
         self.clock = clock
         self._unavailable = dict(unavailable or {})
-        self.people: dict[str, Person] = {p.email: p for p in config.people_list()}
+        # From the config, or the directory (cached in Redis) with the config's overrides.
+        self.people: dict[str, Person] = {
+            p.email: p for p in load_people(config, store, self.providers)
+        }
+        self.people_read_at = time.monotonic()  # engine.people.refresh_people reads it
         self.policy = config.policy()
         self.rules = config.detection_rules()
         sections = config.agenda_sections()

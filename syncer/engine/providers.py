@@ -25,6 +25,8 @@ def build_providers(
     keeps time itself (Graph's delta window and its re-check of series): tests and
     simulations pass their own."""
     needed = {p.provider for p in config.people_list()}
+    if config.people_source != "config":  # the directory's provider hosts (nearly) everyone
+        needed.add("microsoft" if config.people_source == "microsoft_directory" else "google")
     providers: dict[ProviderName, Provider] = {}
     unavailable: dict[str, str] = {}
     if "google" in needed:
@@ -51,6 +53,7 @@ def _google(config: SyncerConfig, sleep: Callable[[float], None] | None) -> Prov
         section.api_endpoint,
         ca_certs=str(section.ca_bundle) if getattr(section, "ca_bundle", None) else None,
         service_account_email=section.service_account_email,
+        admin_subject=section.admin_subject,
         opt_out_keyword=config.policy().opt_out_keyword,
         log=structlog.get_logger().bind(org=config.org, provider="google"),
         sleep=sleep,

@@ -22,8 +22,9 @@ from syncer.core.model import (
     ProviderName,
     SeriesChanged,
 )
+from syncer.core.people import DirectoryPerson
 
-__all__ = ["Change", "EventRemoved", "OverrideChanged", "SeriesChanged"]
+__all__ = ["Change", "DirectoryPerson", "EventRemoved", "OverrideChanged", "SeriesChanged"]
 
 # Marker keys syncer leaves on the event copies it touches (Google extendedProperties.private,
 # Graph single-value extended properties). The calendar itself is the source of truth: with these,
@@ -185,7 +186,6 @@ class Provider(Protocol):
         If-Match on `etag` (Conflict on 412); the doc itself stays. No mail."""
         ...
 
-
     def delete_event(self, calendar: str, event_id: str) -> None: ...
 
     def watch(self, calendar: str, address: str, token: str, ttl: timedelta) -> ChannelRef:
@@ -196,4 +196,11 @@ class Provider(Protocol):
 
     def stop_watch(self, ref: ChannelRef) -> None:
         """Stop a channel; one already gone counts as stopped."""
+        ...
+
+    def list_people(self) -> list[DirectoryPerson]:
+        """Every account of the vendor's directory with its manager, team, aliases and (where
+        the vendor tells) zone, suspended/disabled ones marked inactive: the org chart of
+        `people_source: google_directory | microsoft_directory`. Reads every page; the engine
+        caches the answer, so this runs about once an hour per org, not once per job."""
         ...

@@ -8,14 +8,16 @@ nobody gets mail because syncer touched an event.
 from __future__ import annotations
 
 import os
-import uuid
 import re
+import uuid
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from syncer.core.blocks import current_block
 from syncer.core.model import BusyInterval, Change, ProviderName
+from syncer.core.people import DirectoryPerson
 from syncer.errors import Conflict, NotFound, ProviderError
 from syncer.providers.base import (
     MARKER_AGENDA,
@@ -29,6 +31,7 @@ from syncer.providers.base import (
     MarkedCopy,
     PullResult,
 )
+from syncer.providers.google_directory import DIRECTORY_SCOPE, PAGE_SIZE, read_directory
 from syncer.providers.google_http import SCOPES, GoogleSession, classify_google_error
 from syncer.providers.google_parse import (
     MalformedItem,
@@ -70,12 +73,13 @@ class GoogleProvider:
         max_delay: float = 30.0,
         sleep: Callable[[float], None] | None = None,
         timeout: float = 60.0,
+        admin_subject: str | None = None,
     ) -> None:
-        self._session = GoogleSession(
+        new_session = partial(
+            GoogleSession,
             service_account_info,
             api_endpoint,
             ca_certs=ca_certs,
-            scopes=scopes,
             timeout=timeout,
             max_attempts=max_attempts,
             base_delay=base_delay,
@@ -83,6 +87,13 @@ class GoogleProvider:
             sleep=sleep,
             log=log,
         )
+        self._session = new_session(scopes=scopes)
+        # The Directory is read as an admin with its own scope, on a session made when first
+        # needed: an org whose people come from the config never asks for that scope.
+        self._new_directory_session = partial(new_session, scopes=(DIRECTORY_SCOPE,))
+        self._directory_session: GoogleSession | None = None
+        self.admin_subject = admin_subject.lower() if admin_subject else None
+        self.directory_page_size = PAGE_SIZE
         self._call = self._session.call
         # syncer's own account, which the engine folds like a room when detecting 1:1s.
         self.service_account_email = (
@@ -458,6 +469,23 @@ class GoogleProvider:
             )
         except NotFound:
             self._log.info("watch.already_stopped", calendar=ref.calendar, channel=ref.id)
+
+    # ----------------------------------------------------------------------------------------
+    # Directory
+
+    def list_people(self) -> list[DirectoryPerson]:
+        """The Workspace's users (Admin SDK users.list, every page), read as `admin_subject`."""
+        if self.admin_subject is None:
+            why = "people_source google_directory needs providers.google.admin_subject"
+            raise ProviderError("google", None, why)
+        if self._directory_session is None:
+            self._directory_session = self._new_directory_session()
+        return read_directory(
+            self._directory_session,
+            self.admin_subject,
+            page_size=self.directory_page_size,
+            log=self._log,
+        )
 
 
 __all__ = ["DOC_MIME", "SCOPES", "GoogleProvider", "classify_google_error"]

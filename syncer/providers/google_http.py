@@ -35,7 +35,7 @@ SCOPES = (
     "https://www.googleapis.com/auth/drive.file",
     "https://www.googleapis.com/auth/documents",
 )
-_APIS = {"calendar": "v3", "drive": "v3", "docs": "v1"}
+_APIS = {"calendar": "v3", "drive": "v3", "docs": "v1", "admin": "directory_v1"}
 _RATE_LIMIT_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded"})
 _RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 

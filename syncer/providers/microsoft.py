@@ -23,6 +23,7 @@ from typing import Any
 from urllib.parse import quote
 
 from syncer.core.model import BusyInterval, Change, ProviderName, Series
+from syncer.core.people import DirectoryPerson
 from syncer.errors import Conflict, CursorExpired, NotFound, ProviderError
 from syncer.providers import graph_holds, graph_marked, graph_push
 from syncer.providers.base import (
@@ -35,6 +36,8 @@ from syncer.providers.base import (
     MarkedCopy,
     PullResult,
 )
+from syncer.providers.graph_directory import PAGE_SIZE as DIRECTORY_PAGE_SIZE
+from syncer.providers.graph_directory import ZONE_LOOKUPS, read_directory
 from syncer.providers.graph_drive import AgendaDocs
 from syncer.providers.graph_http import GraphSession
 from syncer.providers.graph_parse import (
@@ -74,6 +77,8 @@ class MicrosoftProvider:
     """Microsoft 365 calendars, agenda docs and free/busy for the people it hosts."""
 
     name: ProviderName = "microsoft"
+    directory_page_size: int = DIRECTORY_PAGE_SIZE
+    directory_zone_lookups: int = ZONE_LOOKUPS
 
     def __init__(
         self,
@@ -437,6 +442,18 @@ class MicrosoftProvider:
             self._send("DELETE", self._event_path(calendar, event_id))
         except NotFound:
             self._log.info("delete.already_gone", calendar=calendar, event_id=event_id)
+
+    # ----------------------------------------------------------------------------------------
+    # Directory
+
+    def list_people(self) -> list[DirectoryPerson]:
+        """The tenant's users with their managers (Graph /users, every page)."""
+        return read_directory(
+            self._session,
+            page_size=self.directory_page_size,
+            zone_lookups=self.directory_zone_lookups,
+            log=self._log,
+        )
 
 
 __all__ = ["RECHECK_AFTER", "RENEW_MARGIN", "WINDOW_FUTURE", "WINDOW_PAST", "MicrosoftProvider"]

@@ -20,7 +20,7 @@ ACTIONS = (
     "add_person", "create_event", "create_one_on_one", "move_instance", "cancel_instance",
     "respond", "decline_instance", "decline_series", "edit_description", "delete_series",
     "end_series", "add_room", "share_calendar", "issue_service_account", "expire_sync_tokens",
-    "event", "reset_logs",
+    "event", "reset_logs", "update_person",
 )  # fmt: skip
 
 

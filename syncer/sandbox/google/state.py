@@ -20,6 +20,7 @@ from .calendar.channels import Channels
 from .calendar.store import CalendarStore
 from .controls import PersonControls
 from .drive import DriveStore
+from .errors import not_found
 from .faults import Faults
 
 
@@ -108,6 +109,33 @@ class GoogleState(PersonControls, Logs[Call, Write]):
             )
             self.people[email] = person
             self.calendars.add_calendar(email, time_zone)
+            return person
+
+    def update_person(
+        self,
+        email: str,
+        *,
+        manager: str | None = None,
+        org_unit: str | None = None,
+        time_zone: str | None = None,
+        suspended: bool | None = None,
+    ) -> Person:
+        """An admin's change in the Directory (a new manager or org unit, a suspension);
+        arguments left None stay as they are; `manager=""` removes the manager. A new
+        `time_zone` is the person's primary calendar's zone (the Directory has none)."""
+        with self.lock:
+            person = self.person(email)
+            if person is None:
+                raise not_found(f"No person {email}")
+            if manager is not None:
+                person.manager = manager.lower() or None
+            if org_unit is not None:
+                person.org_unit = org_unit
+            if suspended is not None:
+                person.suspended = suspended
+            if time_zone is not None:
+                person.time_zone = time_zone
+                self.calendars.get(person.email).time_zone = time_zone
             return person
 
     def person(self, email: str) -> Person | None:

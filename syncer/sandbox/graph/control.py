@@ -23,7 +23,7 @@ ACTIONS = (
     "create_all_day", "create_private_event", "delete_occurrence", "move_occurrence", "respond",
     "decline_occurrence", "decline_series", "edit_body", "end_series", "delete_series",
     "set_working_hours", "expire_delta_tokens", "event", "series", "copy_id", "occurrence_id",
-    "reset_logs",
+    "reset_logs", "update_person",
 )  # fmt: skip
 
 

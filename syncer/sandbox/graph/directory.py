@@ -1,7 +1,10 @@
 """``/users``: the tenant's directory (user-list, user-get, user-list-manager).
 
-Default properties are the ten Graph returns without ``$select``; ``$top`` pages (default 100,
-max 999) with ``@odata.nextLink``; ``$expand=manager`` embeds the manager.
+Default properties are the ten Graph returns without ``$select``; ``accountEnabled``,
+``department`` and ``proxyAddresses`` come only when ``$select`` names them (as on Graph).
+``$top`` pages (default 100, max 999) with ``@odata.nextLink``; ``$expand=manager`` embeds the
+manager. ``/users/{id}/mailboxSettings`` gives the zone and working hours of one person
+(Graph refuses mailboxSettings in a collection's ``$select``; so does this).
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ import secrets
 from typing import TYPE_CHECKING, Any
 
 from .errors import GraphError, bad_request
+from .schedule import working_hours_json
 from .wire import Answer, Request, Route, route
 
 if TYPE_CHECKING:
@@ -35,11 +39,21 @@ def user_json(state: GraphState, person: Person) -> dict[str, Any]:
     }
 
 
+def _selectable(person: Person) -> dict[str, Any]:
+    """Properties Graph returns only when `$select` asks for them."""
+    return {
+        "accountEnabled": person.account_enabled,
+        "department": person.department,
+        "proxyAddresses": [f"SMTP:{person.email}", *(f"smtp:{a}" for a in person.aliases)],
+    }
+
+
 def _shape(state: GraphState, person: Person, request: Request) -> dict[str, Any]:
     body = user_json(state, person)
     select = request.param("$select")
     if select:
         wanted = {s.strip() for s in select.split(",")}
+        body = {**body, **_selectable(person)}
         body = {k: v for k, v in body.items() if k in wanted or k == "id"}
     expand = (request.param("$expand") or "").strip()
     if expand:
@@ -52,6 +66,10 @@ def _shape(state: GraphState, person: Person, request: Request) -> dict[str, Any
 
 
 def list_users(state: GraphState, request: Request) -> Answer:
+    if "mailboxSettings" in (request.param("$select") or ""):
+        raise bad_request(
+            "The Id is invalid.", "ExplicitTargetMailboxIdShouldNotBeNullOrWhiteSpace"
+        )
     people = sorted((p for p in state.people.values() if not p.room), key=lambda p: p.email)
     skip = request.param("$skiptoken")
     offset = state.directory_pages.pop(skip, None) if skip else 0
@@ -111,8 +129,22 @@ def get_manager(state: GraphState, request: Request, user: str) -> Answer:
     return Answer(200, body)
 
 
+def get_mailbox_settings(state: GraphState, request: Request, user: str) -> Answer:
+    person = _person(state, user)
+    return Answer(
+        200,
+        {
+            "@odata.context": f"{state.base_url}/v1.0/$metadata#users('{person.id}')"
+            "/mailboxSettings",
+            "timeZone": person.time_zone,
+            "workingHours": working_hours_json(person),
+        },
+    )
+
+
 ROUTES: list[Route] = [
     route("GET", "/users", list_users, "directory"),
+    route("GET", "/users/(?P<user>[^/]+)/mailboxSettings", get_mailbox_settings, "directory"),
     route("GET", "/users/(?P<user>[^/]+)/manager", get_manager, "directory"),
     route("GET", "/users/(?P<user>[^/]+)", get_user, "directory"),
 ]

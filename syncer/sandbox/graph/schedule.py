@@ -26,7 +26,7 @@ CODES = {"free": "0", "tentative": "1", "busy": "2", "oof": "3", "workingElsewhe
 WEIGHT = {"0": 0, "4": 1, "1": 2, "2": 3, "3": 4}
 
 
-def _working_hours(person: Person) -> dict[str, Any]:
+def working_hours_json(person: Person) -> dict[str, Any]:
     hours = person.working_hours
     return {
         "daysOfWeek": list(hours.days),
@@ -85,7 +85,7 @@ def _schedule(
         "scheduleId": email,
         "availabilityView": "".join(slots),
         "scheduleItems": [entry for _, _, entry in items],
-        "workingHours": _working_hours(person),
+        "workingHours": working_hours_json(person),
     }
 
 

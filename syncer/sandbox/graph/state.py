@@ -46,6 +46,9 @@ class Person:
     office: str | None = None
     room: bool = False
     working_hours: WorkingHours = field(default_factory=WorkingHours)
+    account_enabled: bool = True  # False: a disabled account (listed, cannot sign in)
+    department: str | None = None
+    aliases: list[str] = field(default_factory=list)  # secondary SMTP addresses
 
 
 @dataclass(frozen=True)
@@ -104,8 +107,14 @@ class GraphState(PersonControls, Logs[Call, Write]):
         manager: str | None = None,
         job_title: str | None = None,
         room: bool = False,
+        account_enabled: bool = True,
+        department: str | None = None,
+        aliases: list[str] | None = None,
     ) -> Person:
-        """A person (or room) of the tenant with a mailbox, a calendar and a drive."""
+        """A person (or room) of the tenant with a mailbox, a calendar and a drive.
+
+        `department` and `account_enabled` are what syncer's directory import reads as the
+        team and "skip this account"; `aliases` come back as `smtp:` proxyAddresses."""
         with self.lock:
             email = email.lower()
             person = Person(
@@ -116,9 +125,37 @@ class GraphState(PersonControls, Logs[Call, Write]):
                 manager=manager.lower() if manager else None,
                 job_title=job_title,
                 room=room,
+                account_enabled=account_enabled,
+                department=department,
+                aliases=[a.lower() for a in aliases or ()],
             )
             self.people[email] = person
             self.calendars.add_mailbox(email)
+            return person
+
+    def update_person(
+        self,
+        email: str,
+        *,
+        manager: str | None = None,
+        department: str | None = None,
+        time_zone: str | None = None,
+        account_enabled: bool | None = None,
+    ) -> Person:
+        """An admin's change in the directory (a new manager, a move, a disabled account);
+        arguments left None stay as they are; `manager=""` removes the manager."""
+        with self.lock:
+            person = self.person(email)
+            if person is None:
+                raise GraphError(404, "Request_ResourceNotFound", f"No person {email}")
+            if manager is not None:
+                person.manager = manager.lower() or None
+            if department is not None:
+                person.department = department or None
+            if time_zone is not None:
+                person.time_zone = to_windows(time_zone)
+            if account_enabled is not None:
+                person.account_enabled = account_enabled
             return person
 
     def person(self, key: str) -> Person | None:
