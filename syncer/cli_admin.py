@@ -3,14 +3,15 @@ all back). Thin commands over `Store.audit_entries` and `engine.purge`."""
 
 from __future__ import annotations
 
+import functools
 import io
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 
-from syncer.cli import _clear_errors
 from syncer.errors import ConfigError, ConfigProblem
 
 AUDIT_COLUMNS = (
@@ -23,6 +24,20 @@ AUDIT_COLUMNS = (
     "hash_before",
     "hash_after",
 )
+
+
+def _clear_errors(fn: Callable[..., None]) -> Callable[..., None]:
+    """syncer.cli's one-line errors and exit codes (looked up at call time: syncer.cli
+    imports this module to register its commands)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: object, **kwargs: object) -> None:
+        from syncer.cli import _clear_errors as clear
+
+        clear(fn)(*args, **kwargs)
+
+    return wrapper
+
 
 _CONFIG = click.option(
     "-c", "--config", "config_path", required=True, type=click.Path(path_type=Path, exists=True)
