@@ -33,6 +33,7 @@ for any `d`, `remove(merge(d, block)) == remove(d)`.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import re
@@ -52,6 +53,8 @@ HTML_CLOSE = "</div>"
 _BOUNDARIES = frozenset("\n<>")
 _BODY_END = re.compile(r"(?i)</body\s*>")
 _LINE_TAGS = re.compile(r"(?i)<\s*/?\s*(?:br|p|div|li|ul|ol|tr|table|h[1-6])\b[^>]*>")
+_TAGS = re.compile(r"<[^>]*>")
+_WEB_URL = re.compile(r"(?i)https?://")
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _KIND_WORDS = {"cancelled": "was cancelled", "declined": "was declined", "deleted": "was removed"}
@@ -96,7 +99,7 @@ def render(
         url = _neutral(content.agenda_url)
         if body_type == "text":  # no boundary inside a text line: it stays one segment
             url = url.replace("<", "%3C").replace(">", "%3E")
-        href = url if re.match(r"(?i)https?://", url) else None
+        href = url if _WEB_URL.match(url) else None
         lines.append([("Agenda: ", None), (url, href)])
     if content.overdue_days is not None:
         text = f"You last met {_days(content.overdue_days)} ago"
@@ -151,6 +154,8 @@ def _neutral(value: str) -> str:
     Every rendered line starts with syncer's own words, so a one-line string can never make a
     text line that reads as a marker.
     """
+    if value.isprintable():  # no Cc, Zl or Zp character in it: nothing to replace
+        return value
     return "".join(" " if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c for c in value)
 
 
@@ -329,7 +334,7 @@ def block_hash(block_text: str) -> str:
     count as line breaks, other tags as nothing, so a text and an HTML block saying the same
     thing hash the same.
     """
-    text = re.sub(r"<[^>]*>", "", _LINE_TAGS.sub("\n", block_text))
+    text = _TAGS.sub("", _LINE_TAGS.sub("\n", block_text))
     text = html.unescape(text)
     lines = (" ".join(line.split()) for line in text.splitlines())
     canonical = "\n".join(line for line in lines if line)
@@ -342,5 +347,15 @@ def content_hash(
     body_type: BodyType,
     names: Mapping[str, str] | None = None,
 ) -> str:
-    """The hash the block for `content` will have once written: `block_hash(render(...))`."""
-    return block_hash(render(content, tz, body_type, names))
+    """The hash the block for `content` will have once written: `block_hash(render(...))`.
+
+    Computed once per (content, zone, body type): a plan asks for the same content on several
+    copies, and `names` does not change what `render` writes.
+    """
+    del names  # see `render`
+    return _content_hash(content, tz, body_type)
+
+
+@functools.lru_cache(maxsize=4_096)
+def _content_hash(content: BlockContent, tz: str, body_type: BodyType) -> str:
+    return block_hash(render(content, tz, body_type))

@@ -31,10 +31,11 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 
+from syncer.core.frozen import replaced
 from syncer.core.model import (
     Attendee,
     DetectionRules,
@@ -96,10 +97,14 @@ class _Folder:
         self.people = {p.email.lower(): p for p in people.values()}
         self.alias = {a.lower(): p.email.lower() for p in people.values() for a in p.aliases}
         self.service = {s.lower() for s in rules.service_accounts}
+        self.folded: dict[str, str] = {}  # every e-mail of an org is folded many times
 
     def email(self, email: str) -> str:
-        e = email.strip().lower()
-        return self.alias.get(e, e)
+        folded = self.folded.get(email)
+        if folded is None:
+            e = email.strip().lower()
+            folded = self.folded[email] = self.alias.get(e, e)
+        return folded
 
     def person(self, email: str, *, resource: bool = False) -> str | None:
         e = self.email(email)
@@ -167,7 +172,7 @@ def find_pairs(
         ps = _pair_series(uid, copies, fold, rules)
         if ps is not None:
             found.append(ps)
-    found.sort(key=lambda p: (p.pair, p.uid))
+    found.sort(key=lambda p: (p.pair.a, p.pair.b, p.uid))  # Pair orders by (a, b)
     return found
 
 
@@ -222,13 +227,6 @@ def _pair_series(
 # Merging the answers of every copy
 
 
-def _answer(attendees: tuple[Attendee, ...] | None, person: str, fold: _Folder) -> Response | None:
-    for a in attendees or ():
-        if fold.email(a.email) == person:
-            return a.response
-    return None
-
-
 def _merge(
     pair: Pair, canonical: Series, copies: list[Series], fold: _Folder, organizer: str
 ) -> Series:
@@ -243,27 +241,30 @@ def _merge(
     own = {fold.email(c.calendar): c for c in copies}
     have_organizer_copy = organizer in own
     others = [canonical] + [c for c in copies if c is not canonical]
+    other_cals = [(fold.email(c.calendar), c) for c in others]
+    answers = _Answers(fold)
 
     def series_answer(p: str) -> Response:
         c = own.get(p)
         if c is not None:
             if c.cancelled and p != organizer and have_organizer_copy:
                 return "declined"
-            r = _answer(c.attendees, p, fold)
+            r = answers.of(c.attendees).get(p)
             if r is not None:
                 return r
         for c in others:
-            r = _answer(c.attendees, p, fold)
+            r = answers.of(c.attendees).get(p)
             if r is not None:
                 return r
         return "accepted" if p == organizer else "needsAction"
 
-    base = {p: series_answer(p) for p in pair.people}
+    a, b = pair.people
+    base = {a: series_answer(a), b: series_answer(b)}
 
     overrides: dict[datetime, dict[str, OccurrenceOverride]] = {}
-    for c in copies:
+    for cal, c in own.items():
         for o in c.overrides:
-            overrides.setdefault(o.original_start, {})[fold.email(c.calendar)] = o
+            overrides.setdefault(o.original_start, {})[cal] = o
 
     def occurrence_answer(p: str, per_copy: dict[str, OccurrenceOverride]) -> Response:
         mine = per_copy.get(p)
@@ -272,13 +273,13 @@ def _merge(
                 org = per_copy.get(organizer)
                 if org is None or not org.cancelled:
                     return "declined"
-            r = _answer(mine.attendees, p, fold)
+            r = answers.of(mine.attendees).get(p)
             if r is not None:
                 return r
-        for c in others:
-            o = per_copy.get(fold.email(c.calendar))
+        for cal, _ in other_cals:
+            o = per_copy.get(cal)
             if o is not None and o is not mine:
-                r = _answer(o.attendees, p, fold)
+                r = answers.of(o.attendees).get(p)
                 if r is not None:
                     return r
         return base[p]
@@ -302,35 +303,58 @@ def _merge(
                 start=moved.start if moved else None,
                 end=moved.end if moved else None,
                 attendees=_attendees(
-                    pair, organizer, functools.partial(_flip, occurrence_answer, per_copy)
+                    a,
+                    b,
+                    organizer,
+                    occurrence_answer(a, per_copy),
+                    occurrence_answer(b, per_copy),
                 ),
                 event_id=first.event_id if first else None,
                 etag=first.etag if first else None,
                 block_hash=first.block_hash if first else None,
             )
         )
-    return replace(
+    return replaced(
         canonical,
         organizer=organizer,
-        attendees=_attendees(pair, organizer, base.__getitem__),
+        attendees=_attendees(a, b, organizer, base[a], base[b]),
         overrides=tuple(merged_overrides),
     )
 
 
+class _Answers:
+    """Each attendee list's answers by folded e-mail (the first listing wins), read once.
+
+    Keyed by identity: the lists belong to the copies being merged, which outlive this.
+    """
+
+    def __init__(self, fold: _Folder) -> None:
+        self.fold = fold
+        self.seen: dict[int, dict[str, Response]] = {}
+
+    def of(self, attendees: tuple[Attendee, ...] | None) -> dict[str, Response]:
+        if attendees is None:
+            return _NO_ANSWERS
+        found = self.seen.get(id(attendees))
+        if found is None:
+            found = self.seen[id(attendees)] = {}
+            for at in attendees:
+                found.setdefault(self.fold.email(at.email), at.response)
+        return found
+
+
+_NO_ANSWERS: dict[str, Response] = {}
+
+
+@functools.lru_cache(maxsize=8_192)
 def _attendees(
-    pair: Pair, organizer: str, answer: Callable[[str], Response]
+    a: str, b: str, organizer: str, answer_a: Response, answer_b: Response
 ) -> tuple[Attendee, ...]:
-    return tuple(
-        Attendee(email=p, response=answer(p), organizer=p == organizer) for p in pair.people
+    """The pair as attendees; one shared tuple per combination (the values are frozen)."""
+    return (
+        Attendee(email=a, response=answer_a, organizer=a == organizer),
+        Attendee(email=b, response=answer_b, organizer=b == organizer),
     )
-
-
-def _flip(
-    f: Callable[[str, dict[str, OccurrenceOverride]], Response],
-    per_copy: dict[str, OccurrenceOverride],
-    person: str,
-) -> Response:
-    return f(person, per_copy)
 
 
 def expected_pairs(people: Iterable[Person]) -> set[Pair]:

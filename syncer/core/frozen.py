@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 T = TypeVar("T")
 
-__all__ = ["positional_constructor"]
+__all__ = ["positional_constructor", "replaced"]
 
 
 def positional_constructor(cls: type[T], names: tuple[str, ...]) -> Callable[..., T]:
@@ -25,15 +25,7 @@ def positional_constructor(cls: type[T], names: tuple[str, ...]) -> Callable[...
     the class itself is returned, so a change to the model can only make it slower, never
     wrong. Unit tests compare the result with the real constructor.
     """
-    fields = dataclasses.fields(cls)  # type: ignore[arg-type]
-    plain = (
-        not hasattr(cls, "__post_init__")
-        and "__slots__" not in vars(cls)
-        and all(f.init for f in fields)
-    )
-    if not plain or tuple(f.name for f in fields) != names:
-        return cls
-    if not all(name.isidentifier() for name in names):  # pragma: no cover - dataclass fields
+    if _plain_fields(cls) != names or not all(name.isidentifier() for name in names):
         return cls
     args = ", ".join(names)
     items = ", ".join(f"{name!r}: {name}" for name in names)
@@ -47,3 +39,44 @@ def positional_constructor(cls: type[T], names: tuple[str, ...]) -> Callable[...
     exec(source, scope)  # as dataclasses builds __init__; the names are field names
     make: Callable[..., T] = scope["make"]
     return make
+
+
+def replaced(value: T, **changes: Any) -> T:
+    """`dataclasses.replace(value, **changes)` without a trip through `__init__`.
+
+    Same plain-dataclass condition as `positional_constructor`; anything else (or a change to
+    a name that is not a field) goes through `dataclasses.replace` itself.
+    """
+    cls = type(value)
+    names = _plain_fields(cls)
+    if names is None or not all(name in names for name in changes):
+        return dataclasses.replace(value, **changes)  # type: ignore[type-var]
+    current = value.__dict__
+    if len(current) == len(names):
+        fields = dict(current)
+    else:  # something beside the fields is stored (a cached property): copy only the fields
+        fields = {name: current[name] for name in names}
+    fields.update(changes)
+    new: T = object.__new__(cls)
+    object.__setattr__(new, "__dict__", fields)
+    return new
+
+
+_PLAIN: dict[type, tuple[str, ...] | None] = {}
+
+
+def _plain_fields(cls: type) -> tuple[str, ...] | None:
+    """The field names of a plain dataclass, or None when `__init__` does more than set them."""
+    if cls in _PLAIN:
+        return _PLAIN[cls]
+    names: tuple[str, ...] | None = None
+    if dataclasses.is_dataclass(cls):
+        fields = dataclasses.fields(cls)
+        plain = (
+            not hasattr(cls, "__post_init__")
+            and not hasattr(cls, "__slots__")
+            and all(f.init for f in fields)
+        )
+        names = tuple(f.name for f in fields) if plain else None
+    _PLAIN[cls] = names
+    return names

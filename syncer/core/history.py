@@ -22,12 +22,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cached_property
 from typing import Literal, TypeAlias
 
 from syncer.core.detect import PairSeries
 from syncer.core.frozen import positional_constructor
 from syncer.core.model import Attendance, Outcome, Pair, Person, Policy
-from syncer.core.recurrence import OccurrenceRow, occurrence_rows
+from syncer.core.recurrence import Expansion, expansion
 
 PAST_CAP_DAYS = 400
 MISSED_KINDS = frozenset({"cancelled", "declined", "deleted"})
@@ -39,7 +40,8 @@ class PairHistory:
     """A pair's outcomes (sorted by start) as of `now`, with the figures the report shows.
 
     The counts span every outcome, the known future up to the horizon included (a decline
-    next week is already known); `streak_missed` and `last_met` look at the past only.
+    next week is already known); `streak_missed` and `last_met` look at the past only. The
+    figures the planner reads several times per pair are computed once (the value is frozen).
     """
 
     pair: Pair
@@ -47,11 +49,11 @@ class PairHistory:
     outcomes: tuple[Outcome, ...]
     horizon_days: int = 35
 
-    @property
+    @cached_property
     def past(self) -> tuple[Outcome, ...]:
         return tuple(o for o in self.outcomes if o.start <= self.now)
 
-    @property
+    @cached_property
     def last_met(self) -> datetime | None:
         held = [o.start for o in self.outcomes if o.kind == "held"]
         return max(held) if held else None
@@ -61,7 +63,7 @@ class PairHistory:
         last = self.last_met
         return None if last is None else (self.now - last).days
 
-    @property
+    @cached_property
     def first_expected(self) -> datetime | None:
         """The first occurrence the pair was expected to hold (for pairs that never met)."""
         return min((o.original_start for o in self.outcomes), default=None)
@@ -99,9 +101,14 @@ class PairHistory:
             streak += 1
         return streak
 
-    @property
+    @cached_property
     def next_occurrence(self) -> Outcome | None:
         return next((o for o in self.outcomes if o.kind == "upcoming"), None)
+
+    @cached_property
+    def upcoming_series(self) -> frozenset[str]:
+        """The uids of the series that still have an upcoming occurrence."""
+        return frozenset(o.series_uid for o in self.outcomes if o.kind == "upcoming")
 
     def recent_cancellations(self, now: datetime, days: int) -> list[Outcome]:
         """Cancelled, declined or deleted occurrences from `days` ago up to the horizon."""
@@ -126,11 +133,30 @@ def _declined_by(people: tuple[str, str], attendance: tuple[Attendance, ...]) ->
     return None
 
 
-def _classify(pair: Pair, uid: str, rows: list[OccurrenceRow], now: datetime) -> list[Outcome]:
-    """One outcome per occurrence (see the module docstring), answers read once per attendance."""
+def _classify(pair: Pair, uid: str, occurrences: Expansion, now: datetime) -> list[Outcome]:
+    """One outcome per occurrence (see the module docstring), answers read once per attendance.
+
+    Reads the expansion directly: most occurrences are the rule's plain slots, whose outcome
+    needs no `Occurrence` built first.
+    """
     people, make, out = pair.people, _new_outcome, []
+    removed, overridden, length = occurrences.removed, occurrences.overridden, occurrences.length
+    base = _declined_by(people, occurrences.attendance)
+    end_of = occurrences.end_of
     declined: dict[int, str | None] = {}  # id(attendance) -> who declined; rows keep them alive
-    for original, start, end, cancelled, moved, attendance, event_id in rows:
+    for t in occurrences.keys:
+        row = overridden.get(t) if overridden else None
+        if row is None:
+            end = t + length if length is not None else end_of(t)
+            if t in removed:
+                out.append(make(uid, t, t, end, "cancelled", False, None, None))
+            elif base is not None:
+                out.append(make(uid, t, t, end, "declined", False, base, None))
+            else:
+                kind = "held" if t <= now else "upcoming"
+                out.append(make(uid, t, t, end, kind, False, None, None))
+            continue
+        original, start, end, cancelled, moved, attendance, event_id = row
         key = id(attendance)
         if key in declined:
             declined_by = declined[key]
@@ -143,7 +169,9 @@ def _classify(pair: Pair, uid: str, rows: list[OccurrenceRow], now: datetime) ->
         else:
             kind = "held" if start <= now else "upcoming"
         out.append(make(uid, original, start, end, kind, moved, declined_by, event_id))
-    return out
+    if occurrences.reorders:  # as `expand` orders them: by start, ties by original start
+        out.sort(key=_start)
+    return out[: occurrences.limit]
 
 
 def series_outcomes(
@@ -156,8 +184,7 @@ def series_outcomes(
     start = max(series.start, now - timedelta(days=PAST_CAP_DAYS))
     end = now + timedelta(days=horizon_days)
     # A deleted series expands to nothing by default; we still want what it held before.
-    rows = occurrence_rows(series, start, end, deleted_too=True)
-    outcomes = _classify(pair, series.uid, rows, now)
+    outcomes = _classify(pair, series.uid, expansion(series, start, end, deleted_too=True), now)
     if not ps.deleted:
         return outcomes
     deleted_at = ps.canonical.updated or now

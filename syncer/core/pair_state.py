@@ -68,7 +68,7 @@ def display_name(p: Person) -> str:
 
 def live_series(state: PairState) -> list[PairSeries]:
     """Series not deleted that still have an upcoming occurrence, oldest first."""
-    upcoming = {o.series_uid for o in state.history.outcomes if o.kind == "upcoming"}
+    upcoming = state.history.upcoming_series
     live = [ps for ps in state.series if not ps.deleted and ps.uid in upcoming]
     return sorted(live, key=lambda ps: (ps.canonical.start, ps.uid))
 

@@ -25,7 +25,8 @@ from __future__ import annotations
 import functools
 import operator
 from collections.abc import Callable
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import TypeAlias
 from zoneinfo import ZoneInfo
 
@@ -44,8 +45,10 @@ from syncer.core.zones import resolve_zone
 
 __all__ = [
     "OCCURRENCE_COUNT_GUARD",
+    "Expansion",
     "OccurrenceRow",
     "expand",
+    "expansion",
     "occurrence_count_guard",
     "occurrence_rows",
 ]
@@ -98,53 +101,97 @@ def occurrence_rows(
 ) -> list[OccurrenceRow]:
     """`expand` as plain tuples (see `OccurrenceRow`), same occurrences, same order.
 
-    For callers that look at every occurrence of thousands of series (the pair history) and
-    keep none of the `Occurrence` values. `deleted_too` expands a cancelled series as if it
-    were not (its past is still history).
+    `deleted_too` expands a cancelled series as if it were not (its past is still history).
     """
+    return expansion(series, window_start, window_end, limit=limit, deleted_too=deleted_too).rows()
+
+
+@dataclass(frozen=True, slots=True)
+class Expansion:
+    """A series' occurrences in a window, before any of them is built.
+
+    `keys` are the original starts (UTC) in order; an occurrence whose key is in `overridden`
+    is that row, any other is `(key, key, end_of(key), key in removed, False, attendance,
+    None)`. Sorting the rows by start (stably: `reorders` says whether it changes anything)
+    and keeping the first `limit` gives `expand`'s order. For callers that look at every
+    occurrence of thousands of series (the pair history) and need no `Occurrence` values.
+    """
+
+    keys: tuple[datetime, ...]
+    removed: frozenset[datetime]
+    overridden: dict[datetime, OccurrenceRow]
+    attendance: tuple[Attendance, ...]
+    length: timedelta | None  # every end is key + length; None: ask `end_of` (all-day)
+    end_of: Callable[[datetime], datetime]
+    reorders: bool
+    limit: int
+
+    def rows(self) -> list[OccurrenceRow]:
+        removed, overridden, attendance, length = (
+            self.removed,
+            self.overridden,
+            self.attendance,
+            self.length,
+        )
+        rows: list[OccurrenceRow]
+        if length is not None and not overridden:
+            rows = [(t, t, t + length, t in removed, False, attendance, None) for t in self.keys]
+        else:
+            end_of = self.end_of
+            rows = [
+                overridden[t]
+                if t in overridden
+                else (t, t, end_of(t), t in removed, False, attendance, None)
+                for t in self.keys
+            ]
+        if self.reorders:  # a moved instance sorts elsewhere; ties stay by original start
+            rows.sort(key=_start_of)
+        return rows[: self.limit]
+
+
+def expansion(
+    series: Series,
+    window_start: datetime,
+    window_end: datetime,
+    *,
+    limit: int = OCCURRENCE_COUNT_GUARD,
+    deleted_too: bool = False,
+) -> Expansion:
+    """What `expand` would build, as an `Expansion` (same checks, same errors)."""
     if window_start.tzinfo is None or window_end.tzinfo is None:
         raise ValueError("the window must be given as aware datetimes")
     if series.start.tzinfo is None:
         raise ValueError(f"series {series.uid!r} has a naive start")
     if (series.cancelled and not deleted_too) or window_end <= window_start:
-        return []
+        return Expansion((), _EMPTY, {}, (), None, _no_end, False, limit)
     ws, we = window_start.astimezone(UTC), window_end.astimezone(UTC)
     zone = resolve_zone(series.timezone)
 
     keys, keyset, removed = _rule_slots(series, zone, ws, we, limit)
+    attendance = _attendance(series.attendees)
+    length = None if series.all_day else series.end - series.start
+    end_of = _end_rule(series, zone)
+    if not series.overrides:
+        return Expansion(keys, removed, {}, attendance, length, end_of, False, limit)
     overrides = {o.original_start.astimezone(UTC): o for o in series.overrides}
-    extra = (
-        [
-            original
-            for original, o in overrides.items()
-            if original not in keyset
-            and (ws <= original < we or (o.start is not None and ws <= o.start < we))
-        ]
-        if overrides
-        else []
-    )
+    extra = [
+        original
+        for original, o in overrides.items()
+        if original not in keyset
+        and (ws <= original < we or (o.start is not None and ws <= o.start < we))
+    ]
     if extra:
         keys = tuple(sorted((*keys, *extra)))
+        keyset = keyset.union(extra)
+    overridden = {
+        t: _overridden(t, o, end_of, attendance) for t, o in overrides.items() if t in keyset
+    }
+    reorders = any(row[4] for row in overridden.values())
+    return Expansion(keys, removed, overridden, attendance, length, end_of, reorders, limit)
 
-    attendance = _attendance(series.attendees)
-    rows: list[OccurrenceRow]
-    if not series.all_day:
-        length = series.end - series.start
-        if not overrides:
-            rows = [(t, t, t + length, t in removed, False, attendance, None) for t in keys]
-            return rows[:limit]
-        end_of: Callable[[datetime], datetime] = functools.partial(operator.add, length)
-    else:
-        end_of = _end_rule(series, zone)
-    rows = [
-        (t, t, end_of(t), t in removed, False, attendance, None)
-        if t not in overrides
-        else _overridden(t, overrides[t], end_of, attendance)
-        for t in keys
-    ]
-    if overrides:  # a moved instance may now sort elsewhere; ties stay by original start
-        rows.sort(key=_start_of)
-    return rows[:limit]
+
+def _no_end(start: datetime) -> datetime:  # pragma: no cover - an empty expansion has no keys
+    return start
 
 
 # --------------------------------------------------------------------------------------------

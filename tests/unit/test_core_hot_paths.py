@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from syncer.core import recurrence
-from syncer.core.frozen import positional_constructor
+from syncer.core.frozen import positional_constructor, replaced
 from syncer.core.history import _new_outcome
 from syncer.core.model import (
     Attendance,
@@ -75,6 +75,16 @@ def test_positional_constructor_is_the_class_itself_when_fields_differ() -> None
                 raise ValueError("negative")
 
     assert positional_constructor(Checked, ("n",)) is Checked
+
+
+def test_replaced_gives_what_dataclasses_replace_gives() -> None:
+    s = weekly("u1", block_hash="h")
+    fast = replaced(s, organizer="b@x.test", overrides=())
+    slow = dataclasses.replace(s, organizer="b@x.test", overrides=())
+    assert fast == slow and repr(fast) == repr(slow) and fast.markers is s.markers
+    assert replaced(s) == s and replaced(s) is not s
+    with pytest.raises(TypeError):
+        replaced(s, not_a_field=1)
 
 
 @st.composite
