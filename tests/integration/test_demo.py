@@ -1,29 +1,94 @@
-"""`syncer demo`, the README's first command: the story plays out and syncer reacts right."""
+"""`syncer demo`, the README's first command: the story plays out through the real service (web
+app, rq workers, push notifications from both emulators) and syncer reacts right.
+
+The demo runs once for this module, as a real `syncer demo --serve` process: the tests read
+what it printed, what it left in Redis and what its web app answered while it was serving.
+"""
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import redis as redis_lib
 from click.testing import CliRunner
 
 from syncer.cli import cli
+from syncer.store import Store
+from syncer.store_push import PushStore
+
+ROOT = Path(__file__).resolve().parents[2]
+DEMO_TIMEOUT_S = 90.0
 
 
-@pytest.fixture
-def demo_env(tmp_path: Path, redis_url: str, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("SYNCER_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv("REDIS_URL", redis_url)
-    return tmp_path
+@dataclass(frozen=True)
+class DemoRun:
+    out: str
+    data_dir: Path
+    counters: dict[str, int]
+    healthz: str
+    metrics: str
+    seconds: float
 
 
-def test_demo_tells_what_syncer_did_and_the_last_run_writes_nothing(demo_env: Path) -> None:
-    result = CliRunner().invoke(cli, ["demo"])
-    assert result.exit_code == 0, result.output
-    out = result.output
+def _get(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=10) as answer:
+        return str(answer.read().decode())
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Iterator[DemoRun]:
+    data_dir = tmp_path_factory.mktemp("demo")
+    env = {**os.environ, "SYNCER_DATA_DIR": str(data_dir), "REDIS_URL": redis_url}
+    started = time.monotonic()
+    proc = subprocess.Popen(
+        [str(Path(sys.executable).parent / "syncer"), "demo", "--serve"],  # the README's
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert proc.stdout is not None
+    lines: list[str] = []
+    try:
+        for line in proc.stdout:  # the demo tells its story, then says where the app is
+            lines.append(line)
+            if line.lstrip().startswith("syncer report -c"):
+                break
+            assert time.monotonic() - started < DEMO_TIMEOUT_S, "".join(lines)
+        seconds = time.monotonic() - started
+        url = next(w for line in lines for w in line.split() if w.endswith("/healthz"))
+        base = url.removesuffix("/healthz")
+        healthz, metrics = _get(base + "/healthz"), _get(base + "/metrics")
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        rest, _ = proc.communicate(timeout=60)
+    out = "".join(lines) + rest
+    assert proc.returncode == 0, out
+    client = redis_lib.Redis.from_url(redis_url)
+    try:
+        counters = PushStore(client, "demo").counters()
+        yield DemoRun(out, data_dir, counters, healthz, metrics, seconds)
+    finally:
+        Store(client, "demo").wipe()
+        client.close()
+
+
+def test_demo_tells_what_syncer_did_and_the_last_run_writes_nothing(demo: DemoRun) -> None:
+    out = demo.out
     assert "7 agenda docs created" in out  # 4 Google pairs, 1 Outlook pair, 2 mixed pairs
     assert "Microsoft 365 emulator at https://" in out and "(note:" not in out
-    assert "nothing changed since the last run.\n  syncer ran: 0 writes (0 API writes seen)" in out
+    last = out.split("nothing changed since the last run; the hourly sweep runs.\n")[1]
+    assert last.splitlines()[0].endswith("pair jobs -> no writes (0 API writes seen)")
     assert "maria@demo.test and priya@demo.test: OVERDUE" in out
     assert "maria@demo.test and sofia@demo.test: expected to meet" in out  # the new hire
     assert "the declined 1:1 of Tue 1 Dec 10:00: proposed" in out
@@ -37,14 +102,48 @@ def test_demo_tells_what_syncer_did_and_the_last_run_writes_nothing(demo_env: Pa
     assert "claire@demo.test and maria@demo.test: ok" in out
     assert "lucas@demo.test opted out" in out and "lucas@demo.test and" not in out
     assert "── syncer: 1:1 helper" in out and "Agenda: https://docs.google.com/" in out
-    assert (demo_env / "sandbox" / "demo.yaml").exists()
+    assert "job(s) failed" not in out
+    assert (demo.data_dir / "sandbox" / "demo.yaml").exists()
 
 
-def test_demo_report_afterwards_from_the_cli(demo_env: Path) -> None:
-    runner = CliRunner()
-    assert runner.invoke(cli, ["demo"]).exit_code == 0
-    config = demo_env / "sandbox" / "demo.yaml"
-    result = runner.invoke(cli, ["report", "-c", str(config), "--format", "csv"])
+def test_each_change_reaches_syncer_as_a_notification_and_is_written_by_a_pair_job(
+    demo: DemoRun,
+) -> None:
+    steps = {
+        "Jonas declines next Tuesday": "from Google",
+        "Emma declines Monday": "from Outlook",
+        "Jonas cancels tomorrow": "from Google",
+    }
+    lines = demo.out.splitlines()
+    for says, source in steps.items():
+        after = lines[next(i for i, line in enumerate(lines) if says in line) :]
+        reaction = next(line for line in after if line.startswith("  syncer ran:"))
+        assert source in reaction and "pair job" in reaction, reaction
+        assert "1 managed block written" in reaction, reaction
+    # Every write went through a job in a worker process, counted in Redis by the jobs.
+    counted = demo.counters
+    assert counted["webhooks|google|accepted"] > 0 and counted["webhooks|microsoft|accepted"] > 0
+    assert counted["jobs|pull|ok"] > 0 and counted["jobs|pair|ok"] > 0
+    assert counted["writes|ensure_agenda_doc"] == 7
+    assert counted["writes|write_block"] >= 9 + 4  # the first sweep, then the four reactions
+    assert counted.get("jobs|pair|error", 0) == 0
+
+
+def test_demo_serve_leaves_the_web_app_running_with_its_metrics(demo: DemoRun) -> None:
+    assert demo.healthz == "ok"
+    assert 'syncer_jobs_total{kind="pair",outcome="ok"}' in demo.metrics
+    assert 'syncer_webhooks_total{provider="microsoft",result="accepted"}' in demo.metrics
+    assert "syncer sync --once -c" in demo.out
+    assert demo.seconds < 60, f"the demo took {demo.seconds:.0f}s"
+
+
+def test_demo_report_afterwards_from_the_cli(
+    demo: DemoRun, redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SYNCER_DATA_DIR", str(demo.data_dir))
+    monkeypatch.setenv("REDIS_URL", redis_url)
+    config = demo.data_dir / "sandbox" / "demo.yaml"
+    result = CliRunner().invoke(cli, ["report", "-c", str(config), "--format", "csv"])
     assert result.exit_code == 0, result.output
     header, *rows = result.output.strip().splitlines()
     assert header.startswith("person_a,person_b,status")
