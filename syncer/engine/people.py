@@ -18,7 +18,7 @@ from syncer.config import SyncerConfig
 from syncer.config.fields import parse_working_hours
 from syncer.core.model import Person, ProviderName
 from syncer.core.people import DirectoryPerson, PersonOverride, merge_roster
-from syncer.errors import ProviderUnavailable
+from syncer.errors import ProviderError, ProviderUnavailable
 from syncer.providers.base import Provider
 from syncer.store import Store
 from syncer.store_people import PeopleStore
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from syncer.engine import Engine
 
 DIRECTORY_TTL_S = 3600  # how long one directory listing serves the org
+RETRY_AFTER_S = 60  # a long-lived engine whose directory read failed tries again after this
 
 
 def directory_provider(config: SyncerConfig) -> ProviderName | None:
@@ -128,13 +129,21 @@ def load_people(
 
 def refresh_people(engine: Engine, ttl_s: int = DIRECTORY_TTL_S) -> bool:
     """Re-read the people of a long-lived engine (a worker's) once its copy is older than the
-    directory cache's TTL; True when it did. A config-sourced org never changes under an
+    directory cache's TTL; True when it did. A failed read keeps the people it has (a
+    directory outage must not stop the syncing). A config-sourced org never changes under an
     engine (a new config builds a new engine)."""
     if directory_provider(engine.config) is None:
         return False
     if time.monotonic() - engine.people_read_at < ttl_s:
         return False
-    people = load_people(engine.config, engine.store, engine.providers)
+    try:
+        people = load_people(engine.config, engine.store, engine.providers)
+    except ProviderError as err:  # keep the people we have; try again in a minute
+        engine.people_read_at = time.monotonic() - ttl_s + RETRY_AFTER_S
+        structlog.get_logger().bind(org=engine.config.org).warning(
+            "people.directory_failed", error=str(err), kept=len(engine.people)
+        )
+        return False
     engine.people = {p.email: p for p in people}
     engine.people_read_at = time.monotonic()
     return True

@@ -244,3 +244,23 @@ def test_directory_source_without_admin_subject_fails_with_one_clear_error(
     google_org.config_path.write_text(text.replace(f"    admin_subject: {ADA}\n", ""))
     with pytest.raises(ProviderError, match="admin_subject"):
         google_org.engine()
+
+
+def test_worker_keeps_its_people_when_the_directory_fails_on_refresh(google_org: Org) -> None:
+    from syncer.engine.people import refresh_people
+    from syncer.sandbox.google import FaultRule
+    from syncer.store_people import PeopleStore
+
+    assert google_org.google is not None
+    engine = google_org.engine()
+    before = dict(engine.people)
+    PeopleStore.of(google_org.store).forget_directory("google_directory")
+    google_org.google.faults.add(FaultRule("server_error", times=100, path="/admin/directory/"))
+    engine.people_read_at -= 3601
+    with capture_logs() as logs:
+        assert refresh_people(engine) is False
+    assert engine.people == before
+    assert [e["event"] for e in logs if e["event"].startswith("people.")] == [
+        "people.directory_failed"
+    ]
+    assert refresh_people(engine) is False  # not again at once: after a minute
