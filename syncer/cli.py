@@ -67,12 +67,13 @@ def config_check(path: Path) -> None:
             click.echo(f"{path}: {problem}", err=True)
         click.echo(f"{path}: {len(problems)} problem(s)", err=True)
         sys.exit(2)
-    people = cfg.people_list()
-    providers = sorted({p.provider for p in people})
-    click.echo(
-        f"{path}: valid: org {cfg.org!r}, {len(people)} people "
-        f"({', '.join(providers) or 'none'}), mode {cfg.mode}"
-    )
+    if cfg.people_source != "config":
+        who = f"people from {cfg.people_source} with {len(cfg.people)} override(s)"
+    else:
+        people = cfg.people_list()
+        providers = sorted({p.provider for p in people})
+        who = f"{len(people)} people ({', '.join(providers) or 'none'})"
+    click.echo(f"{path}: valid: org {cfg.org!r}, {who}, mode {cfg.mode}")
 
 
 @cli.command()

@@ -56,3 +56,14 @@ def test_sync_with_a_broken_config_exits_with_the_problems_not_a_traceback(
     bad.write_text("org: acme\nmode: sometimes\n")
     code, out = run("sync", "--once", "-c", str(bad))
     assert code == 2 and "mode (line 2)" in out and "Traceback" not in out
+
+
+def test_config_check_of_a_directory_org_counts_overrides(tmp_path: Path) -> None:
+    config = tmp_path / "dir.yaml"
+    config.write_text(
+        "org: acme\ndomains: [acme.test]\npeople_source: google_directory\n"
+        "people:\n  - {email: ana@acme.test, opt_out: true}\n"
+        "providers:\n  google: {service_account_file: /x.json, admin_subject: admin@acme.test}\n"
+    )
+    code, out = run("config", "check", str(config))
+    assert code == 0 and "people from google_directory with 1 override(s)" in out
