@@ -1,0 +1,102 @@
+"""The fault suite at full size, on both emulators: prints trials, violations, calls, time.
+
+Trials (tests/faults/trials.py, the code the tests run in their CI form):
+- 412 races: 500 per provider (>= 1,000), a person editing inside and outside the managed
+  block right after syncer's reads or writes;
+- API faults: 20% of calls answered 429 (Retry-After), 500, 503 or dropped; calls <= 2x clean;
+- expired sync tokens / delta links at random;
+- Redis wiped mid-run, and the Redis server stopped mid-run and restarted.
+Each trial's end is compared with a clean twin's. Last line:
+`faults: <trials> trials, <violations> violations`.
+Run: `python benchmarks/faults.py [--quick] [--seed N]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import random
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import structlog
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from syncer.redis_server import ensure_embedded, stop_embedded
+from syncer.sandbox.tls import ensure_tls_files
+from tests.faults.trials import (
+    Lab,
+    Outcome,
+    api_fault_trial,
+    clean_run,
+    cursor_trial,
+    race_trials,
+    redis_trial,
+)
+from tests.faults.worlds import PROVIDERS, ProviderKind
+
+FULL = {"races": 500, "api": 10, "cursors": 10, "wipes": 10, "restarts": 5}
+QUICK = {"races": 50, "api": 2, "cursors": 2, "wipes": 2, "restarts": 1}
+
+
+def _runs(
+    lab: Lab, kind: ProviderKind, sizes: dict[str, int], rng: random.Random, clean: Any, calls: int
+) -> dict[str, Callable[[], Outcome]]:
+    return {
+        "races": lambda: race_trials(lab, kind, sizes["races"], rng),
+        "api": lambda: api_fault_trial(lab, kind, rng, clean, calls),
+        "cursors": lambda: cursor_trial(lab, kind, rng, clean),
+        "wipes": lambda: redis_trial(lab, kind, rng, clean, restart=False),
+        "restarts": lambda: redis_trial(lab, kind, rng, clean, restart=True),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--quick", action="store_true", help="a few minutes instead of the full run"
+    )
+    parser.add_argument("--seed", type=int, default=8)
+    args = parser.parse_args()
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.CRITICAL))
+    sizes = QUICK if args.quick else FULL
+    rng = random.Random(args.seed)
+    total = Outcome()
+    with tempfile.TemporaryDirectory() as scratch:
+        tmp = Path(scratch)
+        lab = Lab(tmp, ensure_tls_files(tmp / "tls"), ensure_embedded(tmp / "redis"))
+        try:
+            for kind in PROVIDERS:
+                clean, clean_calls = clean_run(lab, kind)
+                print(f"{kind}: clean story {clean_calls} calls")
+                runs = _runs(lab, kind, sizes, rng, clean, clean_calls)
+                for name, run in runs.items():
+                    started, outcome = time.monotonic(), Outcome()
+                    for _ in range(1 if name == "races" else sizes[name]):
+                        outcome.add(run())
+                    seconds = time.monotonic() - started
+                    ratio = (
+                        f", {outcome.calls / max(1, outcome.clean_calls):.2f}x clean calls"
+                        if outcome.clean_calls
+                        else ""
+                    )
+                    print(
+                        f"  {kind} {name}: {outcome.trials} trials, {len(outcome.violations)} "
+                        f"violations, {outcome.calls} calls{ratio}, {seconds:.1f} s"
+                    )
+                    for line in outcome.violations[:3]:
+                        print(f"    {line[:300]}")
+                    total.add(outcome)
+        finally:
+            stop_embedded(tmp / "redis")
+    print(f"faults: {total.trials} trials, {len(total.violations)} violations")
+    return 0 if not total.violations else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
