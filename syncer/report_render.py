@@ -141,7 +141,7 @@ def _table(data: Mapping[str, Any], rows: list[dict[str, Any]]) -> str:
         )
     else:
         console.print(f"{len(rows)} pairs")
-    return console.file.getvalue()  # type: ignore[attr-defined]
+    return str(console.file.getvalue())  # type: ignore[attr-defined]
 
 
 def _history_table(entry: Mapping[str, Any]) -> Any:

@@ -10,10 +10,11 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 WEEKS = 13  # a quarter
 
-_STYLE = {
+_STYLE: Any = {
     "svg.fonttype": "none",  # real <text>: readable by screen readers and tests
     "svg.hashsalt": "syncer",  # stable ids: the same data gives the same SVG
     "font.size": 10,
@@ -36,6 +37,7 @@ def days_since_histogram(days: Sequence[int], limit: int) -> str:
     matplotlib.use("Agg")
     from matplotlib import rc_context
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     with rc_context(_STYLE):
         figure = Figure(figsize=(5.6, 2.8))
@@ -49,7 +51,7 @@ def days_since_histogram(days: Sequence[int], limit: int) -> str:
                     xytext=(3, -12), textcoords="offset points", color="#E45756")  # fmt: skip
         ax.set_xlabel("days since last met")
         ax.set_ylabel("pairs")
-        ax.yaxis.get_major_locator().set_params(integer=True)
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         return _svg(figure)
 
 
@@ -86,6 +88,7 @@ def cancellations_per_week(events: Sequence[tuple[datetime, str]], now: datetime
     matplotlib.use("Agg")
     from matplotlib import rc_context
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     starts, cancelled, declined = weekly_counts(events, now)
     labels = [f"{s:%d %b}" for s in starts]
@@ -99,6 +102,6 @@ def cancellations_per_week(events: Sequence[tuple[datetime, str]], now: datetime
         ax.set_ylabel("occurrences")
         ax.set_xlabel("week starting")
         ax.set_ylim(0, max([c + d for c, d in zip(cancelled, declined, strict=True)] + [1]) + 1)
-        ax.yaxis.get_major_locator().set_params(integer=True)
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.legend(frameon=False, loc="upper left")
         return _svg(figure)

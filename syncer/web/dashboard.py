@@ -77,7 +77,7 @@ class Access:
             self.token.encode(), b"syncer dashboard session", hashlib.sha256
         ).hexdigest()
 
-    def _token_ok(self, given: str | None) -> bool:
+    def token_ok(self, given: str | None) -> bool:
         return bool(
             self.token and given and hmac.compare_digest(given.encode(), self.token.encode())
         )
@@ -88,10 +88,10 @@ class Access:
         if not self.token:
             return False
         scheme, _, given = request.headers.get("authorization", "").partition(" ")
-        if scheme.lower() == "bearer" and self._token_ok(given.strip()):
+        if scheme.lower() == "bearer" and self.token_ok(given.strip()):
             return True
         cookie = request.cookies.get(COOKIE)
-        return bool(cookie) and hmac.compare_digest(cookie.encode(), self.session().encode())
+        return cookie is not None and hmac.compare_digest(cookie.encode(), self.session().encode())
 
 
 class Dashboard:
@@ -142,7 +142,7 @@ class Dashboard:
         )
 
     def _login(self, request: Request, given: str) -> Response:
-        if not self.access._token_ok(given):
+        if not self.access.token_ok(given):
             return self._refused() if not self.access.loopback else RedirectResponse(PATH, 303)
         response = RedirectResponse(PATH, status_code=303, headers={"Cache-Control": "no-store"})
         response.set_cookie(
