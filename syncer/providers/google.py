@@ -161,6 +161,7 @@ class GoogleProvider:
             except MalformedItem as exc:
                 skipped += 1
                 event_id = item.get("id") if isinstance(item, Mapping) else None
+                event_id = event_id if isinstance(event_id, str) else None  # never nested junk
                 self._log.warning(
                     "pull.item_skipped", calendar=calendar, event_id=event_id, reason=str(exc)
                 )

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -39,6 +39,7 @@ from syncer.core.model import (
     Series,
     SeriesChanged,
 )
+from syncer.core.recurrence import expand
 from syncer.providers.base import MARKER_HOLD, MARKER_PAIR, EventBody, HoldRef
 
 Payload = Mapping[str, Any]
@@ -62,13 +63,20 @@ class MalformedItem(ValueError):
 def zone_of(name: str | None, default: str) -> str:
     """An IANA zone name that zoneinfo knows: `name` if valid, else `default`."""
     for candidate in (name, default):
-        if candidate:
+        if isinstance(candidate, str) and candidate:
             try:
                 ZoneInfo(candidate)
-            except (ZoneInfoNotFoundError, ValueError):
+            except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "America", too long
                 continue
             return candidate
     return "UTC"
+
+
+def _in_range(value: datetime) -> datetime:
+    """`value` if it converts to any zone without overflow (years 2..9998), else MalformedItem."""
+    if not 1 < value.year < 9999:
+        raise MalformedItem("timestamp out of range")
+    return value
 
 
 def parse_instant(text: Any, zone: str = "UTC") -> datetime:
@@ -81,7 +89,7 @@ def parse_instant(text: Any, zone: str = "UTC") -> datetime:
         raise MalformedItem("unreadable timestamp") from exc
     if value.tzinfo is None:
         value = value.replace(tzinfo=ZoneInfo(zone))
-    return value
+    return _in_range(value)
 
 
 def parse_when(when: Any, zone: str) -> tuple[datetime, bool]:
@@ -96,7 +104,7 @@ def parse_when(when: Any, zone: str) -> tuple[datetime, bool]:
             day = date.fromisoformat(str(when["date"]))
         except ValueError as exc:
             raise MalformedItem("unreadable date") from exc
-        return datetime.combine(day, time(0), tzinfo=tz), True
+        return _in_range(datetime.combine(day, time(0), tzinfo=tz)), True
     raise MalformedItem("start or end has neither dateTime nor date")
 
 
@@ -113,10 +121,11 @@ def parse_attendees(items: Any) -> tuple[Attendee, ...]:
         if not isinstance(item, Mapping) or not item.get("email"):
             continue
         response = item.get("responseStatus", "needsAction")
+        known = isinstance(response, str) and response in _RESPONSES
         result.append(
             Attendee(
                 email=str(item["email"]).lower(),
-                response=cast(Response, response if response in _RESPONSES else "needsAction"),
+                response=cast(Response, response if known else "needsAction"),
                 organizer=bool(item.get("organizer", False)),
                 resource=bool(item.get("resource", False)),
                 optional=bool(item.get("optional", False)),
@@ -156,7 +165,7 @@ def describe(description: str, opt_out_keyword: str) -> tuple[str | None, bool]:
 
 def _event_type(item: Payload) -> EventType:
     kind = item.get("eventType", "default")
-    return cast(EventType, kind if kind in _EVENT_TYPES else "other")
+    return cast(EventType, kind if isinstance(kind, str) and kind in _EVENT_TYPES else "other")
 
 
 def _text(item: Payload, key: str) -> str:
@@ -188,36 +197,51 @@ def parse_series(
     end, _ = parse_when(item.get("end"), zone)
     if end < start:
         raise MalformedItem("end before start")
-    organizer_payload = item.get("organizer") or item.get("creator") or {}
+    organizer_payload = item.get("organizer") or item.get("creator")
+    if not isinstance(organizer_payload, Mapping):
+        organizer_payload = {}
     organizer = str(organizer_payload.get("email") or calendar).lower()
     recurrence = item.get("recurrence")
     digest, opted_out = describe(_text(item, "description"), opt_out_keyword)
     updated = item.get("updated")
-    return Series(
-        uid=_text(item, "iCalUID") or event_id,
-        calendar=calendar,
-        provider="google",
-        event_id=event_id,
-        title=_text(item, "summary"),
-        organizer=organizer,
-        attendees=parse_attendees(item.get("attendees")),
-        start=start,
-        end=end,
-        timezone=zone,
-        recurrence=RRuleRecurrence(tuple(str(x) for x in recurrence))
-        if isinstance(recurrence, list) and recurrence
-        else None,
-        all_day=all_day,
-        event_type=_event_type(item),
-        private=item.get("visibility") in ("private", "confidential"),
-        etag=_text(item, "etag") or None,
-        updated=_utc(parse_instant(updated)) if updated else None,
-        body_type=BODY_TYPE,
-        block_hash=digest,
-        opt_out_keyword=opted_out,
-        markers=parse_markers(item),
-        attachments=parse_attachments(item),
+    return checked_rule(
+        Series(
+            uid=_text(item, "iCalUID") or event_id,
+            calendar=calendar,
+            provider="google",
+            event_id=event_id,
+            title=_text(item, "summary"),
+            organizer=organizer,
+            attendees=parse_attendees(item.get("attendees")),
+            start=start,
+            end=end,
+            timezone=zone,
+            recurrence=RRuleRecurrence(tuple(str(x) for x in recurrence))
+            if isinstance(recurrence, list) and recurrence
+            else None,
+            all_day=all_day,
+            event_type=_event_type(item),
+            private=item.get("visibility") in ("private", "confidential"),
+            etag=_text(item, "etag") or None,
+            updated=_utc(parse_instant(updated)) if updated else None,
+            body_type=BODY_TYPE,
+            block_hash=digest,
+            opt_out_keyword=opted_out,
+            markers=parse_markers(item),
+            attachments=parse_attachments(item),
+        )
     )
+
+
+def checked_rule(series: Series) -> Series:
+    """`series` if the core can expand its rule, else MalformedItem: a rule that cannot be read
+    would otherwise fail every later plan of the pair, not just this item."""
+    if series.recurrence is not None:
+        try:
+            expand(series, series.start, series.start + timedelta(days=1))
+        except (ValueError, TypeError, OverflowError) as exc:
+            raise MalformedItem("unreadable recurrence") from exc
+    return series
 
 
 def parse_override(item: Payload, *, default_zone: str, opt_out_keyword: str) -> OverrideChanged:
@@ -393,6 +417,7 @@ __all__ = [
     "BODY_TYPE",
     "MalformedItem",
     "attach_overrides",
+    "checked_rule",
     "describe",
     "document_text",
     "is_instance",

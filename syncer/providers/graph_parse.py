@@ -21,7 +21,7 @@ know:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
@@ -38,6 +38,7 @@ from syncer.core.model import (
     Series,
     WeekIndex,
 )
+from syncer.core.recurrence import expand
 from syncer.core.zones import windows_to_iana
 from syncer.providers.base import (
     MARKER_AGENDA,
@@ -118,13 +119,22 @@ def parse_instant(text: Any) -> datetime:
         value = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError as exc:
         raise MalformedItem("unreadable timestamp") from exc
-    return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC)
+    return _in_range(value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC)
+
+
+def _in_range(value: datetime) -> datetime:
+    """`value` if it converts to any zone without overflow (years 2..9998), else MalformedItem."""
+    if not 1 < value.year < 9999:
+        raise MalformedItem("timestamp out of range")
+    return value
 
 
 def parse_time(when: Any) -> datetime:
     """A Graph `dateTimeTimeZone` -> aware UTC datetime."""
-    if not isinstance(when, Mapping) or not when.get("dateTime"):
+    if when is None or (isinstance(when, Mapping) and when.get("dateTime") in (None, "")):
         raise MissingStart("missing start or end")
+    if not isinstance(when, Mapping) or not isinstance(when.get("dateTime"), str):
+        raise MalformedItem("unreadable start or end")  # garbage is not "outside the window"
     zone = ZoneInfo(iana(when.get("timeZone") or "UTC"))
     try:
         value = datetime.fromisoformat(str(when["dateTime"]).replace("Z", ""))
@@ -132,7 +142,7 @@ def parse_time(when: Any) -> datetime:
         raise MalformedItem("unreadable dateTime") from exc
     if value.tzinfo is None:
         value = value.replace(tzinfo=zone)
-    return value.astimezone(UTC)
+    return _in_range(value).astimezone(UTC)
 
 
 def utc_text(moment: datetime) -> str:
@@ -208,7 +218,8 @@ def parse_attendees(item: Payload, calendar: str) -> tuple[Attendee, ...]:
     own_response = own.get("response") if isinstance(own, Mapping) else None
     result: list[Attendee] = []
     seen: set[str] = set()
-    for raw in item.get("attendees") or []:
+    listed = item.get("attendees")
+    for raw in listed if isinstance(listed, list) else []:
         if not isinstance(raw, Mapping):
             continue
         address = raw.get("emailAddress")
@@ -220,6 +231,8 @@ def parse_attendees(item: Payload, calendar: str) -> tuple[Attendee, ...]:
         answer = status.get("response") if isinstance(status, Mapping) else None
         if email == calendar.lower() and own_response not in (None, "none", "organizer"):
             answer = own_response
+        if not isinstance(answer, str):
+            answer = None
         seen.add(email)
         result.append(
             Attendee(
@@ -249,6 +262,8 @@ def parse_recurrence(recurrence: Any) -> PatternedRecurrence:
     if not isinstance(pattern, Mapping) or not isinstance(rng, Mapping):
         raise MalformedItem("recurrence without pattern or range")
     kind, range_type = pattern.get("type"), rng.get("type")
+    if not isinstance(kind, str) or not isinstance(range_type, str):
+        raise MalformedItem("unknown recurrence pattern or range type")
     if kind not in _PATTERNS or range_type not in _RANGES:
         raise MalformedItem("unknown recurrence pattern or range type")
     index = pattern.get("index") or "first"
@@ -268,7 +283,7 @@ def parse_recurrence(recurrence: Any) -> PatternedRecurrence:
             number_of_occurrences=int(rng.get("numberOfOccurrences") or 0),
             recurrence_time_zone=iana(zone) if isinstance(zone, str) and zone.strip() else None,
         )
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, OverflowError) as exc:  # OverflowError: int(inf)
         if isinstance(exc, MalformedItem):
             raise
         raise MalformedItem("unreadable recurrence") from exc
@@ -298,7 +313,7 @@ def parse_series(item: Payload, *, calendar: str, opt_out_keyword: str) -> Serie
     body, body_type = body_of(item)
     digest, opted_out = describe(body, body_type, opt_out_keyword)
     updated = item.get("lastModifiedDateTime")
-    return Series(
+    series = Series(
         uid=_text(item, "iCalUId") or event_id,
         calendar=calendar,
         provider="microsoft",
@@ -321,6 +336,12 @@ def parse_series(item: Payload, *, calendar: str, opt_out_keyword: str) -> Serie
         opt_out_keyword=opted_out,
         markers=parse_markers(item),
     )
+    if series.recurrence is not None:  # a rule the core cannot expand would fail every plan
+        try:
+            expand(series, series.start, series.start + timedelta(days=1))
+        except (ValueError, TypeError, OverflowError) as exc:
+            raise MalformedItem("unreadable recurrence") from exc
+    return series
 
 
 def original_start_of(item: Payload) -> datetime:
