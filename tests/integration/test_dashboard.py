@@ -12,6 +12,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -58,6 +59,29 @@ def world(
     with google_org(tmp_path, tls, store, f"web:\n  admin_token: {TOKEN}\n") as world:
         own_org(world, org)
         yield world
+
+
+SHOT_ORG = "acme-dashboard"  # a fixed org name, so the README's screenshot is the same each run
+
+
+@pytest.fixture
+def shot_world(
+    tmp_path: Path,
+    tls: TlsFiles,
+    redis_client: Any,
+    redis_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[GoogleOrg]:
+    """Like `world`, under a fixed org name whose keys this fixture wipes before and after."""
+    monkeypatch.setenv("REDIS_URL", redis_url)
+    store = Store(redis_client, SHOT_ORG)
+    store.wipe()
+    try:
+        with google_org(tmp_path, tls, store) as world:
+            own_org(world, SHOT_ORG)
+            yield world
+    finally:
+        store.wipe()
 
 
 @contextmanager
@@ -166,8 +190,9 @@ def png_size(path: Path) -> tuple[int, int]:
 
 @needs_chromium
 def test_dashboard_in_headless_chromium_lists_overdue_and_missing_pairs_with_plots(
-    world: GoogleOrg, tmp_path: Path
+    shot_world: GoogleOrg, tmp_path: Path
 ) -> None:
+    world = shot_world
     seed(world)  # a real sync of the emulated org fills the store
     assert world.now == NOW
     with serving(world, "127.0.0.1") as url:
