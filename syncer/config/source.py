@@ -21,6 +21,8 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from syncer.errors import ConfigProblem
 
 KeyPath: TypeAlias = tuple[str | int, ...]
+MAX_ALIASED = 10_000  # values copied through aliases: more is an alias bomb ("billion laughs")
+MAX_DEPTH = 64
 _VAR = re.compile(r"\$\{([^}]*)\}")
 _VAR_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -62,6 +64,12 @@ class Source:
     lines: Lines = field(default_factory=Lines)
     problems: list[ConfigProblem] = field(default_factory=list)
     env_paths: set[KeyPath] = field(default_factory=set)  # values with an unset variable
+    aliased: int = 0  # values copied again through an alias: a short file can expand unbounded
+    seen: set[int] = field(default_factory=set)  # ids of the mappings and lists copied
+
+
+class _TooBig(Exception):
+    """The document expands past MAX_ALIASED aliased values or MAX_DEPTH levels."""
 
 
 def read_text(path: Path) -> tuple[str | None, ConfigProblem | None]:
@@ -95,6 +103,9 @@ def parse_yaml(text: str, env: Mapping[str, str], top: type = dict) -> Source:
         # ruamel raises plain ValueError e.g. for a date like 2026-13-45; say so, not crash.
         source.problems.append(ConfigProblem("", f"invalid YAML: {e}"))
         return source
+    except RecursionError:
+        source.problems.append(ConfigProblem("", "invalid YAML: nested too deeply"))
+        return source
     if tree is None:
         source.problems.append(ConfigProblem("", "the file is empty"))
         return source
@@ -103,7 +114,10 @@ def parse_yaml(text: str, env: Mapping[str, str], top: type = dict) -> Source:
             ConfigProblem("", f"expected {_kind(top)}, got {_kind(type(tree), tree)}", 1)
         )
         return source
-    source.data = _plain(tree, (), source, env)
+    try:
+        source.data = _plain(tree, (), source, env)
+    except _TooBig as e:
+        source.problems.append(ConfigProblem("", str(e)))
     return source
 
 
@@ -115,8 +129,19 @@ def _kind(cls: type, value: object = None) -> str:
     return f"{value!r:.40}"
 
 
-def _plain(node: Any, path: KeyPath, source: Source, env: Mapping[str, str]) -> Any:
+def _plain(
+    node: Any, path: KeyPath, source: Source, env: Mapping[str, str], aliased: bool = False
+) -> Any:
     """Copy a ruamel node into plain Python, recording lines and substituting `${VAR}`."""
+    if len(path) > MAX_DEPTH:
+        raise _TooBig(f"nested more than {MAX_DEPTH} levels deep")
+    if isinstance(node, CommentedMap | CommentedSeq):
+        aliased = aliased or id(node) in source.seen
+        source.seen.add(id(node))
+    if aliased:
+        source.aliased += 1
+        if source.aliased > MAX_ALIASED:
+            raise _TooBig(f"aliases expand to more than {MAX_ALIASED:,} values")
     if isinstance(node, CommentedMap):
         out: dict[Any, Any] = {}
         for key, value in node.items():
@@ -125,14 +150,14 @@ def _plain(node: Any, path: KeyPath, source: Source, env: Mapping[str, str]) -> 
                 plain_key = str(plain_key)
             child = (*path, plain_key)
             _record(source.lines, child, node.lc.key(key) if key in node.lc.data else None)
-            out[plain_key] = _plain(value, child, source, env)
+            out[plain_key] = _plain(value, child, source, env, aliased)
         return out
     if isinstance(node, CommentedSeq):
         items = []
         for i, value in enumerate(node):
             child = (*path, i)
             _record(source.lines, child, node.lc.item(i) if i in node.lc.data else None)
-            items.append(_plain(value, child, source, env))
+            items.append(_plain(value, child, source, env, aliased))
         return items
     if isinstance(node, str):
         return _substitute(str(node), path, source, env)
