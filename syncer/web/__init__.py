@@ -8,7 +8,7 @@ few seconds however slow the providers are.
     POST /webhooks/graph    Microsoft Graph subscriptions (validation, changes, lifecycle)
     GET  /healthz           the process is up
     GET  /readyz            Redis answers
-    GET  /metrics           Prometheus text format
+    GET  /metrics           Prometheus text format (the dashboard's gate: loopback or token)
     GET  /dashboard         the admin's dashboard (syncer.web.dashboard: who may see it)
 """
 
@@ -48,6 +48,17 @@ async def readyz(request: Request) -> Response:
 
 
 async def metrics(request: Request) -> Response:
+    """Behind the dashboard's gate (open on a loopback bind, else the admin token as a bearer
+    token, which Prometheus sends with `authorization: {credentials: ...}`): the figures name
+    the org's pairs' statuses and its traffic."""
+    dashboard: Dashboard = request.app.state.dashboard
+    if not dashboard.access.allows(request):
+        return PlainTextResponse(
+            "admin token required: Authorization: Bearer <token>\n"
+            if dashboard.access.token
+            else "metrics disabled: not bound to localhost and web.admin_token is not set\n",
+            status_code=401 if dashboard.access.token else 403,
+        )
     registry: CollectorRegistry = request.app.state.registry
     return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
@@ -88,4 +99,5 @@ def create_app(
     )
     app.state.receiver = receiver
     app.state.registry = registry
+    app.state.dashboard = dashboard
     return app

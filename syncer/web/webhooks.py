@@ -88,8 +88,9 @@ async def read_body(request: Request) -> bytes:
     return b"".join(chunks)
 
 
-def _matches(expected: str, given: str | None) -> bool:
-    return given is not None and hmac.compare_digest(expected.encode(), given.encode())
+def _matches(expected: str, given: object) -> bool:
+    """`given` (a header, or a JSON value of any type) is the secret, compared in constant time."""
+    return isinstance(given, str) and hmac.compare_digest(expected.encode(), given.encode())
 
 
 async def google(request: Request) -> Response:
