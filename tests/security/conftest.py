@@ -18,7 +18,7 @@ ADMIN_TOKEN = "adm-9c1f0e7b-token"
 def write_config(tmp: Path, org: str, redis_url: str, bind: str, token: str | None) -> Path:
     key = tmp / "sa.json"
     key.write_text("{}")
-    web = f"web:\n  bind: \"{bind}\"\n" + (f"  admin_token: {token}\n" if token else "")
+    web = f'web:\n  bind: "{bind}"\n' + (f"  admin_token: {token}\n" if token else "")
     path = tmp / "syncer.yaml"
     path.write_text(
         f"org: {org}\ndomains: [acme.test]\nredis_url: {redis_url}\n"
