@@ -23,6 +23,7 @@ from syncer.errors import ConfigProblem
 KeyPath: TypeAlias = tuple[str | int, ...]
 MAX_ALIASED = 10_000  # values copied through aliases: more is an alias bomb ("billion laughs")
 MAX_DEPTH = 64
+MAX_MESSAGE = 400
 _VAR = re.compile(r"\$\{([^}]*)\}")
 _VAR_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -53,6 +54,8 @@ class Lines:
         return None
 
     def problem(self, path: KeyPath, message: str) -> ConfigProblem:
+        if len(message) > MAX_MESSAGE:  # a quoted 100 KB value helps nobody read the problem
+            message = f"{message[:MAX_MESSAGE]}... ({len(message):,} characters)"
         return ConfigProblem(path=format_path(path), message=message, line=self.of(path))
 
 
