@@ -8,14 +8,24 @@ browsing file properties), so a doc found by name can be checked to be the pair'
 from __future__ import annotations
 
 import io
+import re
 
 import docx
 
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
+# Characters XML 1.0 cannot hold (python-docx raises ValueError on them): C0 controls other
+# than tab/newline/CR, and U+FFFE/U+FFFF. A name from the directory may carry one.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _xml_safe(text: str) -> str:
+    return _NOT_XML.sub(" ", text)
+
+
 def _lines(text: str) -> list[str]:
-    lines = text.replace("\r\n", "\n").split("\n")
+    lines = _xml_safe(text).replace("\r\n", "\n").split("\n")
     if lines and lines[-1] == "":
         lines.pop()  # a final newline ends the last paragraph, it does not start a new one
     return lines
@@ -25,7 +35,7 @@ def build(title: str, pair_key: str, text: str) -> bytes:
     """A new .docx holding `text`, titled `title`, marked with the pair key."""
     document = docx.Document()
     props = document.core_properties
-    props.title = title
+    props.title = _xml_safe(title)
     props.identifier = pair_key
     props.subject = pair_key
     for line in _lines(text):
