@@ -87,7 +87,7 @@ def _check(text: str) -> None:
     assert all(isinstance(p, ConfigProblem) and len(str(p)) < 1_000 for p in problems)
 
 
-@settings(max_examples=100, **FUZZ_SETTINGS)
+@settings(max_examples=60, **FUZZ_SETTINGS)
 @given(configs)
 def test_any_config_text_gets_problems_or_a_config_never_a_crash(text: str) -> None:
     _check(text)

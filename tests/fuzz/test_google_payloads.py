@@ -113,7 +113,7 @@ def test_ten_thousand_mutated_google_items_never_crash_a_pull(
     check_pull(*batch)
 
 
-@settings(max_examples=30, **FUZZ_SETTINGS)
+@settings(max_examples=15, **FUZZ_SETTINGS)
 @given(st.data())
 def test_heavily_mutated_google_items_still_never_crash(data: st.DataObject) -> None:
     items = [data.draw(google_items.flatmap(lambda e: mutate(e, 12))) for _ in range(5)]
