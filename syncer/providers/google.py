@@ -46,6 +46,7 @@ from syncer.providers.google_parse import (
 )
 
 DOC_MIME = "application/vnd.google-apps.document"
+MARKER_DOC_NEW = "syncer_doc_new"  # on a doc until its header and shares are written
 INSTANCE_SUFFIX = re.compile(r"_\d{8}(T\d{6}Z)?$")
 
 
@@ -272,15 +273,22 @@ class GoogleProvider:
     # Agenda documents (Drive + Docs)
 
     def find_doc(self, owner: str, pair_key: str) -> DocRef | None:
-        """The pair's doc, found by its `syncer_pair` app property; the oldest if several."""
+        """The pair's doc, found by its `syncer_pair` app property; the oldest if several.
+        A doc still marked `syncer_doc_new` was left half made (no header or not shared yet)
+        by a killed job: not found, so `create_doc` finishes it."""
+        found = self._pair_docs(owner, pair_key)
+        if not found or (found[0].get("appProperties") or {}).get(MARKER_DOC_NEW):
+            return None
+        return self._doc_ref(found[0], owner)
+
+    def _pair_docs(self, owner: str, pair_key: str) -> list[dict[str, Any]]:
         value = pair_key.replace("\\", "\\\\").replace("'", "\\'")
         query = (
             f"appProperties has {{ key='{MARKER_PAIR}' and value='{value}' }} and trashed = false"
         )
-        fields = "files(id,name,webViewLink,createdTime)"
+        fields = "files(id,name,webViewLink,createdTime,appProperties)"
         answer = self._call(owner, "drive", "files", "list", q=query, spaces="drive", fields=fields)
-        found = sorted(answer.get("files") or [], key=lambda f: (f.get("createdTime", ""), f["id"]))
-        return self._doc_ref(found[0], owner) if found else None
+        return sorted(answer.get("files") or [], key=lambda f: (f.get("createdTime", ""), f["id"]))
 
     @staticmethod
     def _doc_ref(file: Mapping[str, Any], owner: str) -> DocRef:
@@ -294,17 +302,23 @@ class GoogleProvider:
     ) -> DocRef:
         """Create the doc as `owner`, write `text`, share it (no notification mail).
 
-        Looks for the pair's doc first, so a job re-run after a crash never makes a second one
-        (a crash between create and write leaves the doc without its header, never a twin)."""
-        existing = self.find_doc(owner, pair_key)
-        if existing is not None:
-            return existing
-        meta = {"name": title, "mimeType": DOC_MIME, "appProperties": {MARKER_PAIR: pair_key}}
-        file = self._call(
-            owner, "drive", "files", "create", body=meta, fields="id,name,webViewLink"
-        )
-        doc = self._doc_ref(file, owner)
-        if text:
+        Looks for the pair's doc first, so a job re-run after a crash never makes a second one.
+        The doc is marked `syncer_doc_new` until written and shared, so a re-run after a crash
+        between those steps finishes it (header, shares) instead of keeping it half made."""
+        found = self._pair_docs(owner, pair_key)
+        if found and not (found[0].get("appProperties") or {}).get(MARKER_DOC_NEW):
+            return self._doc_ref(found[0], owner)
+        if found:
+            doc = self._doc_ref(found[0], owner)
+            written = self.read_doc(doc).text.strip() != ""
+        else:
+            props = {MARKER_PAIR: pair_key, MARKER_DOC_NEW: "1"}
+            meta = {"name": title, "mimeType": DOC_MIME, "appProperties": props}
+            file = self._call(
+                owner, "drive", "files", "create", body=meta, fields="id,name,webViewLink"
+            )
+            doc, written = self._doc_ref(file, owner), False
+        if text and not written:
             insert = {"insertText": {"text": text, "endOfSegmentLocation": {}}}
             self._call(
                 owner,
@@ -326,6 +340,8 @@ class GoogleProvider:
                 body={"role": "writer", "type": "user", "emailAddress": email},
                 sendNotificationEmail=False,
             )
+        done = {"appProperties": {MARKER_DOC_NEW: None}}
+        self._call(owner, "drive", "files", "update", fileId=doc.id, body=done, fields="id")
         return doc
 
     def read_doc(self, doc: DocRef) -> DocText:

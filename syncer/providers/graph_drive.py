@@ -74,7 +74,9 @@ class AgendaDocs:
             except ValueError:
                 continue  # not a .docx python-docx can read: not ours
             if key == pair_key:
-                return self._ref(item, owner, title or name[: -len(".docx")])
+                doc = self._ref(item, owner, title or name[: -len(".docx")])
+                self._share(doc, [e for e in pair_key.split("|") if e.lower() != owner.lower()])
+                return doc
         return None
 
     def create(
@@ -92,19 +94,25 @@ class AgendaDocs:
             headers={"Content-Type": graph_docx.DOCX_MIME},
         )
         doc = self._ref(item, owner, title)
-        others = [e for e in share_with if e.lower() != owner.lower()]
-        if others:
-            self._send(
-                "POST",
-                f"{self._item(owner, doc.id)}/invite",
-                json_body={
-                    "recipients": [{"email": e} for e in others],
-                    "roles": ["write"],
-                    "requireSignIn": True,
-                    "sendInvitation": False,
-                },
-            )
+        self._share(doc, [e for e in share_with if e.lower() != owner.lower()])
         return doc
+
+    def _share(self, doc: DocRef, others: Sequence[str]) -> None:
+        """Grant `others` write access (no mail). Graph answers a second invite of someone
+        already granted with their grant, so a found doc is shared again: a job killed between
+        the upload and this call left the doc unshared."""
+        if not others:
+            return
+        self._send(
+            "POST",
+            f"{self._item(doc.owner, doc.id)}/invite",
+            json_body={
+                "recipients": [{"email": e} for e in others],
+                "roles": ["write"],
+                "requireSignIn": True,
+                "sendInvitation": False,
+            },
+        )
 
     def read(self, doc: DocRef) -> DocText:
         meta = self._send("GET", self._item(doc.owner, doc.id))

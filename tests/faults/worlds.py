@@ -2,9 +2,10 @@
 
 A fault trial runs the story with faults, a clean twin runs it without, and the two final
 states are compared as `Snapshot`s: every event copy (description and syncer's markers), every
-agenda doc (count and text per pair) and every hold, read straight from the emulator (the
-ground truth, not syncer's store). Ids the emulators invent at random (doc ids, ports) are
-replaced by stable names, so two worlds that did the same thing compare equal.
+agenda doc (count, text and who it is shared with, per pair) and every hold, read straight
+from the emulator (the ground truth, not syncer's store). Ids the emulators invent at random
+(doc ids, ports) are replaced by stable names, so two worlds that did the same thing compare
+equal.
 """
 
 from __future__ import annotations
@@ -186,7 +187,9 @@ def _google_snapshot(state: Any) -> Snapshot:
         if pair and not file.get("trashed"):
             names[file_id] = f"<doc {pair}>"
             document = state.drive.documents.get(file_id)
-            docs.setdefault(pair, []).append(document.text if document else "")
+            shared = sorted(p.get("emailAddress", "") for p in file.get("permissions", []))
+            text = document.text if document else ""
+            docs.setdefault(pair, []).append(f"{text}shared with {shared}")
     events: dict[str, list[str]] = {}
     for cal_id, calendar in state.calendars.calendars.items():
         for event in calendar.events.values():
@@ -209,7 +212,12 @@ def _graph_snapshot(state: Any) -> Snapshot:
             if file.content and file.name.endswith(".docx"):
                 pair, _title = graph_docx.properties_of(file.content)
                 names[file.id] = f"<doc {pair}>"
-                docs.setdefault(pair, []).append(graph_docx.text_of(file.content))
+                shared = sorted(
+                    str(p.get("grantedTo", {}).get("user", {}).get("email", ""))
+                    for p in file.permissions
+                )
+                text = graph_docx.text_of(file.content)
+                docs.setdefault(pair, []).append(f"{text}shared with {shared}")
     events: dict[str, list[str]] = {}
     for mailbox, items in state.calendars.items.items():
         for item in items.values():

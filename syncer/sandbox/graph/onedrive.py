@@ -288,6 +288,11 @@ def invite(state: GraphState, request: Request, user: str, item: str) -> Answer:
         state.log_mail(mailbox, recipients, "share", item)
     values = []
     for email in recipients:
+        granted = [p for p in file.permissions if _grantee(p) == email]
+        if granted:  # invited before: the same grant comes back (roles as now asked)
+            granted[0]["roles"] = roles
+            values.append(granted[0])
+            continue
         person = state.person(email)
         permission = {
             "@odata.type": "#microsoft.graph.permission",
@@ -306,6 +311,10 @@ def invite(state: GraphState, request: Request, user: str, item: str) -> Answer:
             "value": values,
         },
     )
+
+
+def _grantee(permission: dict[str, Any]) -> str:
+    return str(permission.get("grantedTo", {}).get("user", {}).get("email", "")).lower()
 
 
 def create_link(state: GraphState, request: Request, user: str, item: str) -> Answer:

@@ -1,0 +1,157 @@
+"""Fault trials through the real service (tests/faults/service.py): worker processes killed
+with SIGKILL at random points of their jobs, and Redis flushed or restarted under running
+workers. Every run's end is compared with the clean service twin's picture after the same run
+(the simulated clock makes the two compute at the same moments), and checked for duplicates.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable
+
+from syncer.redis_server import ensure_embedded, stop_embedded
+from tests.faults.service import Picture, Service, picture, running_service, tell_service
+from tests.faults.story import no_duplicates, settled
+from tests.faults.trials import Lab, Outcome, on_calls
+from tests.faults.worlds import ProviderKind
+
+MAX_DELAY_S = 0.08
+
+
+def clean_service_run(lab: Lab, kind: ProviderKind) -> list[Picture]:
+    """The clean twin: the story through the service, nothing killed; a picture per run."""
+    with running_service(lab, kind, f"clean-{lab.made + 1}") as service:
+        service.start_worker()
+        pictures = tell_service(service)
+        if service.failed():
+            raise AssertionError(f"the clean service run failed jobs: {service.failed()}")
+        return pictures
+
+
+class Armed:
+    """Calls `act` after a random API call of an armed run (one of the calls the clean run made
+    in that run) plus a random delay, on a timer thread; `done` says where it struck."""
+
+    def __init__(
+        self, service: Service, clean: list[Picture], rng: random.Random, act: Callable[[], None]
+    ) -> None:
+        self.counts = [clean[0].calls] + [clean[i].calls - clean[i - 1].calls for i in (1, 2)]
+        self.rng, self.act = rng, act
+        self.step, self.at, self.seen = -1, 0, 0
+        self.done: list[str] = []
+        self.timers: list[threading.Timer] = []
+        self._undo = on_calls(service.world, self._hook)
+
+    def _hook(self, who: str | None, method: str, path: str, status: int) -> None:
+        self.seen += 1
+        if self.seen == self.at:
+            delay = self.rng.random() ** 2 * MAX_DELAY_S
+            self.done.append(f"run {self.step}, {delay:.3f} s after call {self.at} {method} {path}")
+            timer = threading.Timer(delay, self.act)
+            self.timers.append(timer)
+            timer.start()
+
+    def arm(self, step: int, active: bool = True) -> None:
+        at = self.rng.randint(1, max(1, self.counts[step]))
+        self.step, self.at, self.seen = step, at if active else 0, 0
+
+    def join(self) -> None:
+        """Let a pending strike land (it may be due after the run's last call)."""
+        time.sleep(MAX_DELAY_S)
+        for timer in self.timers:
+            timer.join()
+
+    def where(self, step: int) -> str:
+        return self.done[-1] if self.done and self.done[-1].startswith(f"run {step}") else ""
+
+    def close(self) -> None:
+        self._undo()
+        self.join()
+
+
+def _check(service: Service, clean: Picture, label: str) -> list[str]:
+    now = picture(service)
+    found = no_duplicates(service.world, now.snapshot) + now.differences(clean)
+    found += [f"job failed: {job}" for job in service.failed()]
+    return [f"{label}: {v}" for v in found]
+
+
+def kill_trial(lab: Lab, kind: ProviderKind, rng: random.Random, clean: list[Picture]) -> Outcome:
+    """One story, a worker killed with SIGKILL (its process group) in each of the three runs
+    at a random API call plus a random delay; rq's upkeep and a new worker take over. Each
+    kill is a trial: the run it hit must end as the clean run did, nothing duplicated."""
+    outcome = Outcome()
+    with running_service(lab, kind, f"kill-{lab.made + 1}") as service:
+        killed = threading.Event()
+
+        def kill() -> None:
+            for proc in service.alive():
+                service.kill(proc)
+            killed.set()
+
+        armed = Armed(service, clean, rng, kill)
+
+        def after(step: int) -> None:
+            armed.join()
+            service.wait_quiet()  # a worker killed after the run went quiet: upkeep, restart
+            outcome.trials += int(killed.is_set())
+            killed.clear()
+            label = f"kill {kind} ({armed.where(step) or f'run {step}'})"
+            outcome.violations.extend(_check(service, clean[step], label))
+
+        service.start_worker()
+        try:
+            tell_service(service, during=armed.arm, after=after)
+        finally:
+            armed.close()
+        outcome.calls = service.world.calls()
+        outcome.violations += [f"kill {kind}: {v}" for v in settled(service.world)]
+    return outcome
+
+
+def redis_service_trial(
+    lab: Lab, kind: ProviderKind, rng: random.Random, clean: list[Picture], restart: bool
+) -> Outcome:
+    """In one random run, at a random API call: the Redis server loses everything (FLUSHALL:
+    queues, jobs, cursors, pair state; the simulation sets its clock again at once) or is
+    stopped and restarted from its files after a random pause, under a running worker. The
+    service recovers by its safety net (the sweep the cron runs) and must end as the clean run
+    did, nothing duplicated."""
+    outcome = Outcome(trials=1)
+    name = "restart" if restart else "wipe"
+    with running_service(lab, kind, f"{name}-{lab.made + 1}") as service:
+        hit = rng.randrange(3)
+
+        def flush() -> None:
+            moment = service.clock.now()
+            with service.redis.pipeline(transaction=True) as pipe:
+                pipe.flushall()
+                pipe.set(service.clock._key, moment.isoformat())
+                pipe.execute()
+
+        def bounce() -> None:
+            stop_embedded(service.data_dir)
+            time.sleep(rng.uniform(0.0, 1.0))
+            ensure_embedded(service.data_dir)
+
+        armed = Armed(service, clean, rng, bounce if restart else flush)
+
+        def after(step: int) -> None:
+            if step == hit:
+                armed.join()
+                service.wait_quiet()
+                service.sweep()
+                service.wait_quiet()
+            label = f"redis {name} {kind} ({armed.where(step) or f'run {step}'})"
+            outcome.violations.extend(_check(service, clean[step], label))
+
+        service.start_worker()
+        try:
+            tell_service(service, during=lambda step: armed.arm(step, step == hit), after=after)
+        finally:
+            armed.close()
+        outcome.calls = service.world.calls()
+        outcome.violations += [f"redis {name} {kind}: {v}" for v in settled(service.world)]
+    return outcome
