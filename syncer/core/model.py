@@ -124,6 +124,9 @@ class OccurrenceOverride:
     event_id: str | None = None  # the instance's own id on this calendar, when known
     etag: str | None = None
     block_hash: str | None = None
+    # syncer's private properties on this instance (e.g. the proposals its block shows), so a
+    # run after Redis was lost reads them back from the calendar; not part of the hash.
+    markers: Mapping[str, str] = field(default_factory=dict, hash=False)
 
 
 @dataclass(frozen=True)

@@ -27,18 +27,34 @@ from syncer.core.model import (
     WriteBlock,
 )
 from syncer.core.snapshot import with_own_write
+from syncer.engine import proposal_marker
 from syncer.errors import Conflict, NotFound, ProviderError
 from syncer.providers.base import (
     MARKER_AGENDA,
     MARKER_BLOCK,
     MARKER_HOLD,
     MARKER_PAIR,
+    MARKER_PROPOSALS,
     DocRef,
     Provider,
 )
 from syncer.store import Store
 
 MAX_CONFLICT_RETRIES = 5
+
+
+def _block_markers(
+    action: WriteBlock, block_marker: str | None, current: Mapping[str, str]
+) -> dict[str, str | None]:
+    """The markers one block write sets: the block hash and, on an instance, the proposals
+    the block shows (dropped when it shows none and the marker is there). One write, so the
+    marker can never disagree with the block."""
+    markers: dict[str, str | None] = {MARKER_BLOCK: block_marker}
+    if action.occurrence_start is not None:
+        shown = proposal_marker.encode(action.content) if block_marker else None
+        if shown is not None or MARKER_PROPOSALS in current:
+            markers[MARKER_PROPOSALS] = shown
+    return markers
 
 
 @dataclass
@@ -226,7 +242,8 @@ class Applier:
             block = blocks.render(action.content, tz, event.body_type, self.names)
             body = blocks.merge(event.body, block, event.body_type)
             marker = action.content_hash if block else None
-            if body == event.body and event.markers.get(MARKER_BLOCK) == marker:
+            markers = _block_markers(action, marker, event.markers)
+            if body == event.body and all(event.markers.get(k) == v for k, v in markers.items()):
                 return False
             if not self.budget.take():
                 return None
@@ -237,7 +254,7 @@ class Applier:
                     event_id,
                     etag=event.etag,
                     body=body if body != event.body else None,
-                    markers={MARKER_BLOCK: marker},
+                    markers=markers,
                 )
             except Conflict:
                 # Someone edited the event since we read it: read their text again and re-merge.

@@ -22,7 +22,8 @@ from syncer.core.plan import (
     needs_free_busy,
     proposals_for,
 )
-from syncer.errors import ProviderError
+from syncer.engine import proposal_marker
+from syncer.errors import ProviderError, ProviderUnavailable
 from syncer.report import PairReport
 from syncer.store import Store
 
@@ -74,6 +75,62 @@ def _proposals(stored: dict[str, Any] | None) -> dict[datetime, tuple[datetime, 
         datetime.fromisoformat(k): tuple(datetime.fromisoformat(x) for x in v)
         for k, v in (stored or {}).get("proposals", {}).items()
     }
+
+
+def _previous_proposals(
+    stored: dict[str, Any] | None, series: Sequence[PairSeries]
+) -> dict[datetime, tuple[datetime, ...]]:
+    """The proposals people have seen: the store's, else (Redis lost them) the ones the
+    blocks show, read back from their `syncer_proposals` markers."""
+    known = _proposals(stored)
+    if known:
+        return known
+    return proposal_marker.shown(
+        o.markers
+        for ps in series
+        for copy in sorted(ps.copies, key=lambda c: c.calendar)
+        for o in copy.overrides
+        if o.markers
+    )
+
+
+def _hold_record(h: HoldRef) -> dict[str, str]:
+    return {
+        "calendar": h.calendar,
+        "event_id": h.event_id,
+        "start": h.start.isoformat(),
+        "end": h.end.isoformat(),
+        "proposal_for": h.proposal_for.isoformat(),
+    }
+
+
+def _holds_unknown(engine: Engine, stored: dict[str, Any] | None, *, fetch_busy: bool) -> bool:
+    """Whether a planning run must look the pair's holds up on the calendars: the store's
+    list is complete only once a lookup or a run with Redis intact said so."""
+    if not fetch_busy or engine.policy.mode == "observe":
+        return False
+    return not (stored or {}).get("holds_known")
+
+
+def _holds_from_calendars(
+    engine: Engine, pair: Pair, calendars: Collection[str], stored: dict[str, Any] | None
+) -> tuple[HoldRef, ...] | None:
+    """The pair's holds, found on its people's calendars by their markers, when the store
+    does not know them for sure (Redis lost the pair's state, or part of it mid-run). One
+    lookup per calendar, once: the answer is stored with `holds_known`, and every hold syncer
+    makes or withdraws later updates it. None when a calendar could not be read."""
+    found: list[HoldRef] = []
+    for calendar in sorted(calendars):
+        try:
+            for h in engine.provider_of(calendar).find_holds(calendar, pair.key):
+                found.append(HoldRef(h.calendar, h.event_id, h.start, h.end, h.proposal_for))
+        except (ProviderError, ProviderUnavailable) as err:
+            engine.log.warning("plan.holds_lookup_failed", pair=pair.key, error=str(err))
+            return None
+    holds = tuple(sorted(found, key=lambda h: (h.calendar, h.start, h.event_id)))
+    state = {**(stored or {}), "holds": [_hold_record(h) for h in holds], "holds_known": True}
+    engine.store.put_pair_state(pair.key, state)
+    return holds
 
 
 def _in_pilot(email: str, pilot: Sequence[str]) -> bool:
@@ -144,14 +201,18 @@ def build_views(
         )
         history = pair_history(pair, series, now)
         stored = engine.store.get_pair_state(pair.key)
+        holds = _holds(stored)
+        if _holds_unknown(engine, stored, fetch_busy=fetch_busy) and series and writable:
+            looked_up = _holds_from_calendars(engine, pair, writable, stored)
+            holds = holds if looked_up is None else looked_up
         state = PairState(
-            previous_proposals=_proposals(stored),
+            previous_proposals=_previous_proposals(stored, series),
             pair=pair,
             people=(duo[0], duo[1]),
             series=series,
             history=history,
             agenda=_agenda_ref(engine.store.get_doc(pair.key)),
-            holds=_holds(stored),
+            holds=holds,
             writable=writable,
         )
         window = needs_free_busy(state, engine.policy, now) if fetch_busy else None

@@ -33,7 +33,16 @@ MARKER_AGENDA = "syncer_agenda"  # agenda doc id
 MARKER_BLOCK = "syncer_block"  # hash of the managed block syncer last wrote
 MARKER_PAIR = "syncer_pair"  # pair key, on holds and docs
 MARKER_HOLD = "syncer_hold"  # proposal_for (ISO, UTC) on a hold syncer created
-MARKER_KEYS = (MARKER_AGENDA, MARKER_BLOCK, MARKER_PAIR, MARKER_HOLD)  # every key syncer sets
+# The proposals an instance's block shows: {"for": iso, "slots": [iso, ...]} (UTC), written in
+# the same write as the block, so proposals people have seen survive a loss of Redis.
+MARKER_PROPOSALS = "syncer_proposals"
+MARKER_KEYS = (  # every key syncer sets
+    MARKER_AGENDA,
+    MARKER_BLOCK,
+    MARKER_PAIR,
+    MARKER_HOLD,
+    MARKER_PROPOSALS,
+)
 
 
 @dataclass(frozen=True)

@@ -272,6 +272,7 @@ def parse_override(item: Payload, *, default_zone: str, opt_out_keyword: str) ->
             event_id=event_id,
             etag=etag,
             block_hash=digest,
+            markers=parse_markers(item),
         )
     return OverrideChanged(master_event_id=str(item["recurringEventId"]), override=override)
 

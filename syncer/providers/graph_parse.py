@@ -45,6 +45,7 @@ from syncer.providers.base import (
     MARKER_BLOCK,
     MARKER_HOLD,
     MARKER_PAIR,
+    MARKER_PROPOSALS,
     EventBody,
 )
 
@@ -53,7 +54,7 @@ Payload = Mapping[str, Any]
 # syncer's own property set: a fixed GUID (generated once for syncer, never reused elsewhere), so
 # its properties cannot collide with another app's. Changing it orphans every marker written.
 MARKER_NAMESPACE = "{8f3c1a52-6b0e-4d7e-9c21-5e4b7a9d0f36}"
-MARKER_KEYS = (MARKER_AGENDA, MARKER_BLOCK, MARKER_PAIR, MARKER_HOLD)
+MARKER_KEYS = (MARKER_AGENDA, MARKER_BLOCK, MARKER_PAIR, MARKER_HOLD, MARKER_PROPOSALS)
 
 
 def marker_property_id(key: str) -> str:
@@ -382,6 +383,7 @@ def parse_override(
         event_id=event_id,
         etag=etag,
         block_hash=digest,
+        markers=parse_markers(item),  # only when the payload has them expanded (not in delta)
     )
 
 

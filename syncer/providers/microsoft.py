@@ -18,11 +18,19 @@ extended properties only (a private change that sends nothing).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
-from syncer.core.model import BusyInterval, Change, ProviderName, Series
+from syncer.core.model import (
+    BusyInterval,
+    Change,
+    OccurrenceOverride,
+    ProviderName,
+    Series,
+    SeriesChanged,
+)
 from syncer.core.people import DirectoryPerson
 from syncer.errors import Conflict, CursorExpired, NotFound, ProviderError
 from syncer.providers import graph_holds, graph_marked, graph_push
@@ -46,6 +54,7 @@ from syncer.providers.graph_parse import (
     marker_property_id,
     parse_event_body,
     parse_instant,
+    parse_markers,
     parse_series,
     same_body,
     utc_text,
@@ -65,6 +74,7 @@ WINDOW_PAST = timedelta(days=400)
 WINDOW_FUTURE = timedelta(days=400)
 RENEW_MARGIN = timedelta(days=300)
 RECHECK_AFTER = timedelta(hours=24)
+INSTANCE_PAST = timedelta(days=2)  # instances older than this: their proposals are history
 PAGE_SIZE = 200
 _UTC_PREFER = 'outlook.timezone="UTC"'
 
@@ -214,6 +224,7 @@ class MicrosoftProvider:
         changes: list[Change] = list(result.changes)
         if full:
             series = {k: Slots(v.plain, v.exceptions, now) for k, v in series.items()}
+            changes = self._with_instance_markers(calendar, changes, now)
         else:
             changes += self._recheck(calendar, series, window, now)
         for event_id, reason in [*skipped, *result.skipped]:
@@ -228,6 +239,35 @@ class MicrosoftProvider:
             skipped=len(skipped) + len(result.skipped),
             calls=self.calls - before,
         )
+
+    def _with_instance_markers(
+        self, calendar: str, changes: list[Change], now: datetime
+    ) -> list[Change]:
+        """A full round reads the markers of the instances that carry syncer's block and are
+        not past (delta cannot expand extended properties): the proposals a block shows come
+        back from the calendar after a loss of Redis. One GET per such instance, in full rounds
+        only; incremental rounds leave them out (the store has the proposals then)."""
+        out: list[Change] = []
+        for change in changes:
+            if isinstance(change, SeriesChanged) and change.series.overrides:
+                overrides = tuple(
+                    self._instance_markers(calendar, o, now) for o in change.series.overrides
+                )
+                change = SeriesChanged(replace(change.series, overrides=overrides))
+            out.append(change)
+        return out
+
+    def _instance_markers(
+        self, calendar: str, override: OccurrenceOverride, now: datetime
+    ) -> OccurrenceOverride:
+        when = override.start or override.original_start
+        if override.block_hash is None or not override.event_id or when < now - INSTANCE_PAST:
+            return override
+        try:
+            item = self._get_event(calendar, override.event_id)
+        except NotFound:
+            return override
+        return replace(override, markers=parse_markers(item))
 
     def _fetch_masters(
         self, calendar: str, ids: set[str]

@@ -327,3 +327,13 @@ def test_document_text_joins_text_runs_in_order() -> None:
         },
     }
     assert document_text(document) == "Agenda\n[ ] ab\n"
+
+
+def test_an_instance_carries_the_proposals_marker_next_to_its_block() -> None:
+    shown = '{"for":"2026-01-19T09:00:00+00:00","slots":["2026-01-20T09:00:00+00:00"]}'
+    private = {"syncer_block": "abc", "syncer_proposals": shown, "other_app": "x"}
+    change = parse({**MOVED_INSTANCE, "extendedProperties": {"private": private}})
+    assert isinstance(change, OverrideChanged)
+    assert dict(change.override.markers) == {"syncer_block": "abc", "syncer_proposals": shown}
+    bare = parse({k: v for k, v in MOVED_INSTANCE.items() if k != "extendedProperties"})
+    assert isinstance(bare, OverrideChanged) and dict(bare.override.markers) == {}

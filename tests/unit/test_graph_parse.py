@@ -10,7 +10,7 @@ import pytest
 from syncer.core import blocks
 from syncer.core.model import BlockContent
 from syncer.core.recurrence import expand
-from syncer.providers.base import MARKER_BLOCK, MARKER_HOLD, MARKER_PAIR
+from syncer.providers.base import MARKER_BLOCK, MARKER_HOLD, MARKER_PAIR, MARKER_PROPOSALS
 from syncer.providers.graph_holds import parse_hold
 from syncer.providers.graph_parse import (
     MalformedItem,
@@ -292,3 +292,21 @@ def test_a_reserialised_html_block_is_the_same_body() -> None:
     reserialised = written.replace(block, block.replace("<br>", "<br />"))  # Graph's rewrite
     assert same_body(written, reserialised, "html")
     assert not same_body(written + "<p>more</p>", reserialised, "html")
+
+
+def test_an_instance_carries_the_proposals_marker_next_to_its_block() -> None:
+    shown = '{"for":"2026-01-19T09:00:00+00:00","slots":["2026-01-20T09:00:00+00:00"]}'
+    props = [{"id": marker_property_id(MARKER_PROPOSALS), "value": shown}]
+    series = parse_series(master(), calendar=ALICE, opt_out_keyword="")
+    item = occurrence(
+        "2026-01-19T09:00:00Z",
+        type="exception",
+        attendees=[person(BOB, "declined")],
+        singleValueExtendedProperties=props,
+    )
+    override = parse_override(item, series, calendar=ALICE, opt_out_keyword="")
+    assert override is not None and dict(override.markers) == {MARKER_PROPOSALS: shown}
+    plain = parse_override(
+        {**item, "singleValueExtendedProperties": []}, series, calendar=ALICE, opt_out_keyword=""
+    )
+    assert plain is not None and dict(plain.markers) == {}
