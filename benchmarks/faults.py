@@ -5,7 +5,10 @@ Trials (tests/faults/trials.py, the code the tests run in their CI form):
   block right after syncer's reads or writes;
 - API faults: 20% of calls answered 429 (Retry-After), 500, 503 or dropped; calls <= 2x clean;
 - expired sync tokens / delta links at random;
-- Redis wiped mid-run, and the Redis server stopped mid-run and restarted.
+- Redis wiped mid-run, and the Redis server stopped mid-run and restarted;
+- through the real service (`syncer worker` processes on the simulated clock, a Redis of
+  their own): workers killed with SIGKILL at random points of their jobs (>= 100 kills in
+  all), Redis flushed and restarted under running workers.
 Each trial's end is compared with a clean twin's. Last line:
 `faults: <trials> trials, <violations> violations`.
 Run: `python benchmarks/faults.py [--quick] [--seed N]`.
@@ -29,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from syncer.redis_server import ensure_embedded, stop_embedded
 from syncer.sandbox.tls import ensure_tls_files
+from tests.faults.service_trials import clean_service_run, kill_trial, redis_service_trial
 from tests.faults.trials import (
     Lab,
     Outcome,
@@ -42,6 +46,9 @@ from tests.faults.worlds import PROVIDERS, ProviderKind
 
 FULL = {"races": 500, "api": 10, "cursors": 10, "wipes": 10, "restarts": 5}
 QUICK = {"races": 50, "api": 2, "cursors": 2, "wipes": 2, "restarts": 1}
+# Service trials per provider: stories of three kills each, Redis flushes, Redis restarts.
+SERVICE_FULL = {"kills": 17, "flushes": 3, "restarts": 3}
+SERVICE_QUICK = {"kills": 1, "flushes": 1, "restarts": 1}
 
 
 def _runs(
@@ -56,6 +63,30 @@ def _runs(
     }
 
 
+def _service_runs(
+    lab: Lab, kind: ProviderKind, rng: random.Random, clean: Any
+) -> dict[str, Callable[[], Outcome]]:
+    return {
+        "kills": lambda: kill_trial(lab, kind, rng, clean),
+        "flushes": lambda: redis_service_trial(lab, kind, rng, clean, restart=False),
+        "restarts": lambda: redis_service_trial(lab, kind, rng, clean, restart=True),
+    }
+
+
+def _print(kind: str, name: str, outcome: Outcome, seconds: float) -> None:
+    ratio = (
+        f", {outcome.calls / max(1, outcome.clean_calls):.2f}x clean calls"
+        if outcome.clean_calls
+        else ""
+    )
+    print(
+        f"  {kind} {name}: {outcome.trials} trials, {len(outcome.violations)} "
+        f"violations, {outcome.calls} calls{ratio}, {seconds:.1f} s"
+    )
+    for line in outcome.violations[:3]:
+        print(f"    {line[:300]}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument(
@@ -65,6 +96,7 @@ def main() -> int:
     args = parser.parse_args()
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.CRITICAL))
     sizes = QUICK if args.quick else FULL
+    service_sizes = SERVICE_QUICK if args.quick else SERVICE_FULL
     rng = random.Random(args.seed)
     total = Outcome()
     with tempfile.TemporaryDirectory() as scratch:
@@ -79,18 +111,15 @@ def main() -> int:
                     started, outcome = time.monotonic(), Outcome()
                     for _ in range(1 if name == "races" else sizes[name]):
                         outcome.add(run())
-                    seconds = time.monotonic() - started
-                    ratio = (
-                        f", {outcome.calls / max(1, outcome.clean_calls):.2f}x clean calls"
-                        if outcome.clean_calls
-                        else ""
-                    )
-                    print(
-                        f"  {kind} {name}: {outcome.trials} trials, {len(outcome.violations)} "
-                        f"violations, {outcome.calls} calls{ratio}, {seconds:.1f} s"
-                    )
-                    for line in outcome.violations[:3]:
-                        print(f"    {line[:300]}")
+                    _print(kind, name, outcome, time.monotonic() - started)
+                    total.add(outcome)
+                service_clean = clean_service_run(lab, kind)
+                print(f"{kind} service: clean story {service_clean[-1].calls} calls")
+                for name, run in _service_runs(lab, kind, rng, service_clean).items():
+                    started, outcome = time.monotonic(), Outcome()
+                    for _ in range(service_sizes[name]):
+                        outcome.add(run())
+                    _print(kind, f"service {name}", outcome, time.monotonic() - started)
                     total.add(outcome)
         finally:
             stop_embedded(tmp / "redis")
