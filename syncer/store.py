@@ -79,6 +79,11 @@ class Store:
             pipe.srem(self._key("calendars"), calendar)
             pipe.execute()
 
+    def forget_cursor(self, calendar: str) -> None:
+        """Only the cursor: the next pull of `calendar` is full (and replaces the snapshot),
+        while the snapshot keeps serving plans until then."""
+        self.redis.hdel(self._key("cursors"), calendar)
+
     # ----------------------------------------------------------------------------------------
     # Series snapshots: one hash per calendar, keyed by the copy's event id
 

@@ -131,9 +131,20 @@ def pairs(
         ctx.push.add_lag(max(0.0, time.time() - notified_at))
     for key in outcome.busy:  # another job holds the lock: come back when it is done
         _enqueue_pair(ctx, "default", key, notified_at, delay=timedelta(seconds=5))
+    if stats.gone:  # a write target vanished: re-read those calendars (in full) right away
+        for calendar in sorted({who for key in pair_keys for who in key.split("|", 1)}):
+            if calendar in ctx.engine.people:
+                enqueue_unique(
+                    ctx.redis,
+                    "default",
+                    pull,
+                    (config_path, calendar, False),
+                    pull_job_id(ctx.config.org, calendar),
+                )
     if stats.failed:
         ctx.push.count("jobs|pair|error")
-        raise RuntimeError(f"{stats.failed} write(s) failed; retrying the pair")
+    if stats.retryable_failures:
+        raise RuntimeError(f"{stats.retryable_failures} write(s) failed; retrying the pair")
     ctx.push.count("jobs|pair|ok")
     return {"pairs": outcome.pairs, "writes": stats.writes, "busy": len(outcome.busy)}
 

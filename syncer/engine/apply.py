@@ -64,6 +64,8 @@ class ApplyStats:
     deferred: int = 0
     conflicts: int = 0
     failed: int = 0
+    retryable_failures: int = 0  # of `failed`: worth trying again later
+    gone: int = 0  # the target disappeared (404/410): skipped, its calendar re-read in full
     docs_created: int = 0
     holds_created: int = 0
     by_kind: dict[str, int] = field(default_factory=dict)
@@ -98,8 +100,26 @@ class Applier:
         log = structlog.get_logger().bind(pair=action.pair.key, action=action.kind)
         try:
             wrote = self._dispatch(action)
+        except NotFound as err:
+            # Someone deleted the event (or occurrence) since the last pull; a write can only
+            # fail again. Read that calendar in full next time, so the plan sees what is there
+            # (Graph's silent deletes included), and go on.
+            self.stats.gone += 1
+            target = getattr(action, "calendar", None)
+            log.info("apply.target_gone", status=err.status, calendar=target)
+            if target:
+                self.store.forget_cursor(target)
+            self._audit(
+                action,
+                target or getattr(action, "owner", ""),
+                getattr(action, "event_id", None) or "",
+                result="gone",
+                status=str(err.status) if err.status is not None else None,
+            )
+            return
         except ProviderError as err:
             self.stats.failed += 1
+            self.stats.retryable_failures += int(err.retryable)
             log.warning(
                 "apply.failed", status=err.status, reason=err.reason, retryable=err.retryable
             )

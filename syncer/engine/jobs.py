@@ -168,6 +168,8 @@ def _add(a: ApplyStats, b: ApplyStats) -> ApplyStats:
         deferred=a.deferred + b.deferred,
         conflicts=a.conflicts + b.conflicts,
         failed=a.failed + b.failed,
+        retryable_failures=a.retryable_failures + b.retryable_failures,
+        gone=a.gone + b.gone,
         docs_created=a.docs_created + b.docs_created,
         holds_created=a.holds_created + b.holds_created,
         by_kind=kinds,

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from syncer.core.blocks import BEGIN_MARKER, END_MARKER
+from syncer.engine import SyncSummary
 from syncer.sandbox.google import FaultRule
 from syncer.sandbox.tls import TlsFiles, ensure_tls_files
 from syncer.store import Store
@@ -260,3 +261,22 @@ def test_cli_sync_and_report_json(
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert {"generated_at", "pairs"} <= set(data)
+
+
+def test_a_write_target_deleted_since_the_pull_is_skipped_and_its_calendar_reread(
+    world: GoogleOrg,
+) -> None:
+    series = weekly(world, ANA, BOB)
+    world.sync()
+    engine = world.engine()
+    world.state.decline_instance(BOB, series, dt.datetime(2026, 11, 30, 9, tzinfo=dt.UTC))
+    pulled = SyncSummary()
+    engine.pull_all(pulled)
+    assert pulled.calendars == 4
+    world.state.delete_series(ANA, series)  # gone before syncer writes its proposals
+    run = engine.plan_and_apply(world.now)
+    assert run.stats.gone >= 1 and run.stats.failed == 0
+    assert world.store.get_cursor(ANA) is None  # the next pull of Ana's calendar is full
+    after = world.sync()
+    assert after.apply.failed == 0 and after.full_pulls >= 1
+    assert any(e.get("result") == "gone" for e in world.store.audit_entries())
