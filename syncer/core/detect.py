@@ -35,7 +35,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from syncer.core.frozen import replaced
+from syncer.core.frozen import positional_constructor, replaced
 from syncer.core.model import (
     Attendee,
     DetectionRules,
@@ -286,6 +286,7 @@ def _merge(
 
     merged_overrides: list[OccurrenceOverride] = []
     canonical_cal = fold.email(canonical.calendar)
+    make = _new_override
     for original_start in sorted(overrides):
         per_copy = overrides[original_start]
         first = per_copy.get(canonical_cal)
@@ -297,21 +298,22 @@ def _merge(
         if moved is None:
             moved = next((per_copy[k] for k in sorted(per_copy) if per_copy[k].start), None)
         merged_overrides.append(
-            OccurrenceOverride(
-                original_start=original_start,
-                cancelled=cancelled,
-                start=moved.start if moved else None,
-                end=moved.end if moved else None,
-                attendees=_attendees(
+            make(
+                original_start,
+                cancelled,
+                moved.start if moved else None,
+                moved.end if moved else None,
+                _attendees(
                     a,
                     b,
                     organizer,
                     occurrence_answer(a, per_copy),
                     occurrence_answer(b, per_copy),
                 ),
-                event_id=first.event_id if first else None,
-                etag=first.etag if first else None,
-                block_hash=first.block_hash if first else None,
+                first.event_id if first else None,
+                first.etag if first else None,
+                first.block_hash if first else None,
+                {},  # the markers of the merged instance: none (the copies keep their own)
             )
         )
     return replaced(
@@ -344,6 +346,20 @@ class _Answers:
 
 
 _NO_ANSWERS: dict[str, Response] = {}
+_new_override = positional_constructor(
+    OccurrenceOverride,
+    (
+        "original_start",
+        "cancelled",
+        "start",
+        "end",
+        "attendees",
+        "event_id",
+        "etag",
+        "block_hash",
+        "markers",
+    ),
+)
 
 
 @functools.lru_cache(maxsize=8_192)

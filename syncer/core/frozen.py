@@ -22,11 +22,15 @@ def positional_constructor(cls: type[T], names: tuple[str, ...]) -> Callable[...
 
     The fast path is taken only while `cls` is a plain dataclass (no `__post_init__`, no
     `__slots__`, no field left out of `__init__`) whose fields are exactly `names`; otherwise
-    the class itself is returned, so a change to the model can only make it slower, never
-    wrong. Unit tests compare the result with the real constructor.
+    the values go to the real constructor by name, so a change to the model can only make it
+    slower, never wrong. Unit tests compare the result with the real constructor.
     """
     if _plain_fields(cls) != names or not all(name.isidentifier() for name in names):
-        return cls
+
+        def by_name(*values: Any) -> T:
+            return cls(**dict(zip(names, values, strict=True)))
+
+        return by_name
     args = ", ".join(names)
     items = ", ".join(f"{name!r}: {name}" for name in names)
     source = (
@@ -48,12 +52,16 @@ def replaced(value: T, **changes: Any) -> T:
     a name that is not a field) goes through `dataclasses.replace` itself.
     """
     cls = type(value)
-    names = _plain_fields(cls)
-    if names is None or not all(name in names for name in changes):
+    known = _PLAIN.get(cls)
+    if known is None:
+        _plain_fields(cls)
+        known = _PLAIN[cls]
+    names, name_set = known
+    if names is None or not changes.keys() <= name_set:
         return dataclasses.replace(value, **changes)  # type: ignore[type-var]
     current = value.__dict__
     if len(current) == len(names):
-        fields = dict(current)
+        fields = current.copy()
     else:  # something beside the fields is stored (a cached property): copy only the fields
         fields = {name: current[name] for name in names}
     fields.update(changes)
@@ -62,13 +70,13 @@ def replaced(value: T, **changes: Any) -> T:
     return new
 
 
-_PLAIN: dict[type, tuple[str, ...] | None] = {}
+_PLAIN: dict[type, tuple[tuple[str, ...] | None, frozenset[str]]] = {}
 
 
 def _plain_fields(cls: type) -> tuple[str, ...] | None:
     """The field names of a plain dataclass, or None when `__init__` does more than set them."""
     if cls in _PLAIN:
-        return _PLAIN[cls]
+        return _PLAIN[cls][0]
     names: tuple[str, ...] | None = None
     if dataclasses.is_dataclass(cls):
         fields = dataclasses.fields(cls)
@@ -78,5 +86,5 @@ def _plain_fields(cls: type) -> tuple[str, ...] | None:
             and all(f.init for f in fields)
         )
         names = tuple(f.name for f in fields) if plain else None
-    _PLAIN[cls] = names
+    _PLAIN[cls] = (names, frozenset(names or ()))
     return names

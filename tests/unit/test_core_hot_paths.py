@@ -63,8 +63,11 @@ def test_fast_outcome_constructor_builds_the_same_value() -> None:
         fast.kind = "held"  # type: ignore[misc]
 
 
-def test_positional_constructor_is_the_class_itself_when_fields_differ() -> None:
-    assert positional_constructor(Occurrence, ("series_uid",)) is Occurrence
+def test_positional_constructor_falls_back_to_the_real_one_by_name() -> None:
+    t = datetime(2024, 1, 1, tzinfo=UTC)
+    names = ("start", "original_start", "series_uid", "end", "cancelled", "moved")
+    made = positional_constructor(Occurrence, names)(t, t, "u", t, True, False)
+    assert made == Occurrence("u", t, t, t, True, False)
 
     @dataclasses.dataclass(frozen=True)
     class Checked:
@@ -74,7 +77,9 @@ def test_positional_constructor_is_the_class_itself_when_fields_differ() -> None
             if self.n < 0:
                 raise ValueError("negative")
 
-    assert positional_constructor(Checked, ("n",)) is Checked
+    assert positional_constructor(Checked, ("n",))(3) == Checked(3)
+    with pytest.raises(ValueError):
+        positional_constructor(Checked, ("n",))(-1)
 
 
 def test_replaced_gives_what_dataclasses_replace_gives() -> None:
