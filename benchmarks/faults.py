@@ -6,6 +6,7 @@ Trials (tests/faults/trials.py, the code the tests run in their CI form):
 - API faults: 20% of calls answered 429 (Retry-After), 500, 503 or dropped; calls <= 2x clean;
 - expired sync tokens / delta links at random;
 - Redis wiped mid-run, and the Redis server stopped mid-run and restarted;
+- clock: runs across a DST change and a year boundary vs the pure core;
 - through the real service (`syncer worker` processes on the simulated clock, a Redis of
   their own): workers killed with SIGKILL at random points of their jobs (>= 100 kills in
   all), Redis flushed and restarted under running workers.
@@ -32,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from syncer.redis_server import ensure_embedded, stop_embedded
 from syncer.sandbox.tls import ensure_tls_files
+from tests.faults.clock import clock_trial
 from tests.faults.service_trials import clean_service_run, kill_trial, redis_service_trial
 from tests.faults.trials import (
     Lab,
@@ -47,7 +49,7 @@ from tests.faults.worlds import PROVIDERS, ProviderKind
 FULL = {"races": 500, "api": 10, "cursors": 10, "wipes": 10, "restarts": 5}
 QUICK = {"races": 50, "api": 2, "cursors": 2, "wipes": 2, "restarts": 1}
 # Service trials per provider: stories of three kills each, Redis flushes, Redis restarts.
-SERVICE_FULL = {"kills": 17, "flushes": 3, "restarts": 3}
+SERVICE_FULL = {"kills": 20, "flushes": 3, "restarts": 3}
 SERVICE_QUICK = {"kills": 1, "flushes": 1, "restarts": 1}
 
 
@@ -113,6 +115,10 @@ def main() -> int:
                         outcome.add(run())
                     _print(kind, name, outcome, time.monotonic() - started)
                     total.add(outcome)
+                started = time.monotonic()
+                outcome = clock_trial(lab, kind)
+                _print(kind, "clock", outcome, time.monotonic() - started)
+                total.add(outcome)
                 service_clean = clean_service_run(lab, kind)
                 print(f"{kind} service: clean story {service_clean[-1].calls} calls")
                 for name, run in _service_runs(lab, kind, rng, service_clean).items():

@@ -27,7 +27,7 @@ from syncer.sandbox.graph import FaultRule as GraphRule
 from syncer.sandbox.tls import TlsFiles
 from syncer.store import Store
 from tests.faults.story import against_clean, seed, settled, tell
-from tests.faults.worlds import ANA, BOB, CAT, MONDAY, FaultWorld, ProviderKind, fault_world
+from tests.faults.worlds import ANA, BOB, CAT, HOLDS, MONDAY, FaultWorld, ProviderKind, fault_world
 
 FAULT_RATE = 0.2
 MAX_CALL_RATIO = 2.0
@@ -56,12 +56,13 @@ class Lab:
     redis_url: str
     made: int = 0
 
-    def fresh(self, kind: ProviderKind, redis_url: str | None = None) -> Any:
+    def fresh(self, kind: ProviderKind, redis_url: str | None = None, extra: str = HOLDS) -> Any:
         """A new world with its own org keys (wiped after) on `redis_url` or the lab's."""
         self.made += 1
         client = redis_lib.Redis.from_url(redis_url or self.redis_url)
         store = Store(client, f"faults-{self.made}-{random.getrandbits(32):08x}")
-        return _Fresh(fault_world(kind, self.tmp / f"w{self.made}", self.tls, store), store)
+        world = fault_world(kind, self.tmp / f"w{self.made}", self.tls, store, extra)
+        return _Fresh(world, store)
 
 
 class _Fresh:
