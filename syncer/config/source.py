@@ -56,7 +56,10 @@ class Lines:
     def problem(self, path: KeyPath, message: str) -> ConfigProblem:
         if len(message) > MAX_MESSAGE:  # a quoted 100 KB value helps nobody read the problem
             message = f"{message[:MAX_MESSAGE]}... ({len(message):,} characters)"
-        return ConfigProblem(path=format_path(path), message=message, line=self.of(path))
+        where = format_path(path)
+        if len(where) > MAX_MESSAGE:  # a stray key can be a whole pasted paragraph
+            where = f"{where[:MAX_MESSAGE]}..."
+        return ConfigProblem(path=where, message=message, line=self.of(path))
 
 
 @dataclass
