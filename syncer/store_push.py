@@ -8,6 +8,7 @@ full resync at the next sweep, never a duplicate write.
     syncer:{org}:channel_of          hash   calendar -> current channel id
     syncer:{org}:push_seen           hash   channel id -> highest message number accepted
     syncer:{org}:pull_pending        set    calendars changed since their last pull began
+    syncer:{org}:resync_pending      set    calendars whose next pull must be full
     syncer:{org}:metrics             hash   counter name -> integer
     syncer:{org}:pulled_at           hash   calendar -> unix time of the last good pull
     syncer:{org}:pair_status         hash   pair key -> status of its last plan
@@ -97,6 +98,13 @@ class PushStore:
 
     def is_pending(self, calendar: str) -> bool:
         return bool(self.redis.sismember(self._key("pull_pending"), calendar))
+
+    def mark_resync(self, calendar: str) -> None:
+        """The next pull of `calendar` must be full (Graph `missed`, asked while one ran)."""
+        self.redis.sadd(self._key("resync_pending"), calendar)
+
+    def take_resync(self, calendar: str) -> bool:
+        return bool(self.redis.srem(self._key("resync_pending"), calendar))
 
     # ----------------------------------------------------------------------------------------
     # Counters and gauges for /metrics (jobs run in forked horses: counters live here)

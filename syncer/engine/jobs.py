@@ -89,6 +89,8 @@ def pull_one(engine: Engine, calendar: str, *, token: str, full: bool = False) -
     before = calls_of(engine)
     was_full = changed = 0
     pulled = False
+    if full:  # kept in Redis, so a pull already running does it on its next round
+        push.mark_resync(calendar)
     while True:
         push.mark_pending(calendar)
         with held(engine.store.calendar_lock(calendar, PULL_LOCK_S), token) as got:
@@ -96,9 +98,8 @@ def pull_one(engine: Engine, calendar: str, *, token: str, full: bool = False) -
                 log.info("job.pull_deferred")
                 break
             push.take_pending(calendar)
-            if full:
+            if push.take_resync(calendar):
                 engine.store.clear_calendar(calendar)
-                full = False
             stats = pull_calendar(provider, engine.store, calendar, opted_out)
             engine.after_pull(stats)
             pulled = True

@@ -145,3 +145,22 @@ def test_the_scheduled_pull_skips_pushed_calendars_and_the_sweep_pulls_all(
     # The sweep is the safety net: it pulls every calendar all the same.
     assert jobs.sweep(str(world.config_path)) == 4
     assert world.queue("sweep").count >= 4
+
+
+def test_a_full_resync_asked_while_a_pull_runs_is_done_by_that_pull(world: ServiceWorld) -> None:
+    from syncer.engine import jobs as engine_jobs
+    from workers.context import context
+
+    weekly_one_on_one(world)
+    jobs.sweep(str(world.config_path))
+    world.work()
+    engine = context(str(world.config_path)).engine
+    lock = engine.store.calendar_lock(ANA, 60)
+    assert lock.acquire(blocking=False, token=b"someone-else")
+    # A `missed` arrives while another job holds Ana's calendar: the full pull is deferred...
+    outcome = engine_jobs.pull_one(engine, ANA, token="resync-test", full=True)
+    assert not outcome.pulled
+    lock.release()
+    # ...and not lost: the next pull of that calendar, whoever runs it, is a full one.
+    again = engine_jobs.pull_one(engine, ANA, token="pull-test")
+    assert again.pulled and again.full
