@@ -97,6 +97,10 @@ def write_targets(ps: PairSeries, writable: frozenset[str]) -> tuple[Series, ...
     mine = [c for c in ps.copies if c.calendar.lower() in writable]
     organizers = [c for c in mine if c.calendar.lower() == ps.organizer]
     if not organizers:
+        if ps.organizer in writable:
+            # The organiser's calendar is ours but its copy is not read yet (a failed or lost
+            # pull): wait for it rather than write copies it would overwrite or make redundant.
+            return ()
         return tuple(mine)
     shared = organizers[0].provider
     return tuple(c for c in mine if c is organizers[0] or c.provider != shared)

@@ -525,3 +525,12 @@ def test_a_seen_proposal_that_became_busy_is_replaced() -> None:
     again = proposed_slots(busy_now, affected, POLICY, NOW)
     assert again is not None and first[0] not in again and len(again) == 3
     assert set(first[1:]) <= set(again)
+
+
+def test_no_copy_is_written_while_the_writable_organisers_copy_is_unread() -> None:
+    from syncer.core.pair_state import write_targets
+
+    ps = find_pairs([copy(BEN)], PEOPLE, RULES)[0]  # only Ben's copy is known so far
+    assert ps.organizer == ANA
+    assert write_targets(ps, frozenset({ANA, BEN})) == ()
+    assert [c.calendar for c in write_targets(ps, frozenset({BEN}))] == [BEN]
