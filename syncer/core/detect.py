@@ -29,13 +29,14 @@ its held occurrences are part of the pair's history and its deletion is a cancel
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from syncer.core.frozen import positional_constructor, replaced
+from syncer.core.frozen import positional_constructor
 from syncer.core.model import (
     Attendee,
     DetectionRules,
@@ -47,6 +48,7 @@ from syncer.core.model import (
 )
 
 ROOM_DOMAIN = "@resource.calendar.google.com"
+_NOBODY: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -203,7 +205,7 @@ def _pair_series(
     known = {p for p in found if p in fold.people}
     if not known:
         return None
-    external = frozenset(found - known)
+    external = frozenset(found - known) if len(known) < len(found) else _NOBODY
     if not rules.allow_external and not all(_domain_ok(p, rules) for p in external):
         return None
     a, b = sorted(found)
@@ -316,7 +318,7 @@ def _merge(
                 {},  # the markers of the merged instance: none (the copies keep their own)
             )
         )
-    return replaced(
+    return dataclasses.replace(
         canonical,
         organizer=organizer,
         attendees=_attendees(a, b, organizer, base[a], base[b]),
@@ -359,6 +361,7 @@ _new_override = positional_constructor(
         "block_hash",
         "markers",
     ),
+    compact=True,
 )
 
 

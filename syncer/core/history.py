@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cached_property
-from typing import Literal, TypeAlias
+from typing import Literal, NamedTuple, TypeAlias
 
 from syncer.core.detect import PairSeries
 from syncer.core.frozen import positional_constructor
@@ -33,6 +33,14 @@ from syncer.core.recurrence import Expansion, expansion
 PAST_CAP_DAYS = 400
 MISSED_KINDS = frozenset({"cancelled", "declined", "deleted"})
 PairStatus: TypeAlias = Literal["ok", "overdue", "missing", "no_history"]
+
+
+class _Tally(NamedTuple):
+    counts: dict[str, int]  # outcomes by kind
+    moved: int  # held or upcoming outcomes that were moved
+    last_met: datetime | None
+    next_occurrence: Outcome | None
+    upcoming_series: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -54,9 +62,30 @@ class PairHistory:
         return tuple(o for o in self.outcomes if o.start <= self.now)
 
     @cached_property
+    def _tally(self) -> _Tally:
+        """One pass over the outcomes for the figures read most (the value is frozen)."""
+        counts = dict.fromkeys(("held", "upcoming", "cancelled", "declined", "deleted"), 0)
+        moved, last_met, next_occurrence = 0, None, None
+        upcoming: set[str] = set()
+        for o in self.outcomes:
+            kind = o.kind
+            counts[kind] = counts.get(kind, 0) + 1
+            if kind == "held":
+                if last_met is None or o.start > last_met:
+                    last_met = o.start
+                if o.moved:
+                    moved += 1
+            elif kind == "upcoming":
+                if next_occurrence is None:
+                    next_occurrence = o
+                upcoming.add(o.series_uid)
+                if o.moved:
+                    moved += 1
+        return _Tally(counts, moved, last_met, next_occurrence, frozenset(upcoming))
+
+    @property
     def last_met(self) -> datetime | None:
-        held = [o.start for o in self.outcomes if o.kind == "held"]
-        return max(held) if held else None
+        return self._tally.last_met
 
     @property
     def days_since_met(self) -> int | None:
@@ -68,28 +97,25 @@ class PairHistory:
         """The first occurrence the pair was expected to hold (for pairs that never met)."""
         return min((o.original_start for o in self.outcomes), default=None)
 
-    def _count(self, kind: str) -> int:
-        return sum(1 for o in self.outcomes if o.kind == kind)
-
     @property
     def held(self) -> int:
-        return self._count("held")
+        return self._tally.counts["held"]
 
     @property
     def cancelled(self) -> int:
-        return self._count("cancelled")
+        return self._tally.counts["cancelled"]
 
     @property
     def declined(self) -> int:
-        return self._count("declined")
+        return self._tally.counts["declined"]
 
     @property
     def deleted(self) -> int:
-        return self._count("deleted")
+        return self._tally.counts["deleted"]
 
     @property
     def moved(self) -> int:
-        return sum(1 for o in self.outcomes if o.moved and o.kind in ("held", "upcoming"))
+        return self._tally.moved
 
     @property
     def streak_missed(self) -> int:
@@ -101,14 +127,14 @@ class PairHistory:
             streak += 1
         return streak
 
-    @cached_property
+    @property
     def next_occurrence(self) -> Outcome | None:
-        return next((o for o in self.outcomes if o.kind == "upcoming"), None)
+        return self._tally.next_occurrence
 
-    @cached_property
+    @property
     def upcoming_series(self) -> frozenset[str]:
         """The uids of the series that still have an upcoming occurrence."""
-        return frozenset(o.series_uid for o in self.outcomes if o.kind == "upcoming")
+        return self._tally.upcoming_series
 
     def recent_cancellations(self, now: datetime, days: int) -> list[Outcome]:
         """Cancelled, declined or deleted occurrences from `days` ago up to the horizon."""

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from syncer.core import recurrence
-from syncer.core.frozen import positional_constructor, replaced
+from syncer.core.frozen import positional_constructor
 from syncer.core.history import _new_outcome
 from syncer.core.model import (
     Attendance,
@@ -80,16 +80,9 @@ def test_positional_constructor_falls_back_to_the_real_one_by_name() -> None:
     assert positional_constructor(Checked, ("n",))(3) == Checked(3)
     with pytest.raises(ValueError):
         positional_constructor(Checked, ("n",))(-1)
-
-
-def test_replaced_gives_what_dataclasses_replace_gives() -> None:
-    s = weekly("u1", block_hash="h")
-    fast = replaced(s, organizer="b@x.test", overrides=())
-    slow = dataclasses.replace(s, organizer="b@x.test", overrides=())
-    assert fast == slow and repr(fast) == repr(slow) and fast.markers is s.markers
-    assert replaced(s) == s and replaced(s) is not s
-    with pytest.raises(TypeError):
-        replaced(s, not_a_field=1)
+    assert positional_constructor(Checked, ("n",), compact=True) is Checked
+    compact = positional_constructor(Occurrence, names, compact=True)
+    assert compact(t, t, "u", t, True, False) == Occurrence("u", t, t, t, True, False)
 
 
 @st.composite
