@@ -349,13 +349,15 @@ def content_hash(
 ) -> str:
     """The hash the block for `content` will have once written: `block_hash(render(...))`.
 
-    Computed once per (content, zone, body type): a plan asks for the same content on several
-    copies, and `names` does not change what `render` writes.
+    Remembered for the last few (content, zone, body type): one pair's plan asks for the same
+    content on several copies and instances, and `names` does not change what `render` writes.
+    Few, because no two pairs share content (each has its own agenda doc) and a big cache would
+    only keep garbage for the collector to walk.
     """
     del names  # see `render`
     return _content_hash(content, tz, body_type)
 
 
-@functools.lru_cache(maxsize=4_096)
+@functools.lru_cache(maxsize=64)
 def _content_hash(content: BlockContent, tz: str, body_type: BodyType) -> str:
     return block_hash(render(content, tz, body_type))

@@ -30,7 +30,6 @@ its held occurrences are part of the pair's history and its deletion is a cancel
 from __future__ import annotations
 
 import dataclasses
-import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -245,6 +244,18 @@ def _merge(
     others = [canonical] + [c for c in copies if c is not canonical]
     other_cals = [(fold.email(c.calendar), c) for c in others]
     answers = _Answers(fold)
+    a, b = pair.people
+    pairs_of: dict[tuple[Response, Response], tuple[Attendee, ...]] = {}
+
+    def _attendees(answer_a: Response, answer_b: Response) -> tuple[Attendee, ...]:
+        """The pair as attendees, one shared tuple per pair of answers (they are frozen)."""
+        found = pairs_of.get((answer_a, answer_b))
+        if found is None:
+            found = pairs_of[answer_a, answer_b] = (
+                Attendee(email=a, response=answer_a, organizer=a == organizer),
+                Attendee(email=b, response=answer_b, organizer=b == organizer),
+            )
+        return found
 
     def series_answer(p: str) -> Response:
         c = own.get(p)
@@ -260,7 +271,6 @@ def _merge(
                 return r
         return "accepted" if p == organizer else "needsAction"
 
-    a, b = pair.people
     base = {a: series_answer(a), b: series_answer(b)}
 
     overrides: dict[datetime, dict[str, OccurrenceOverride]] = {}
@@ -305,13 +315,7 @@ def _merge(
                 cancelled,
                 moved.start if moved else None,
                 moved.end if moved else None,
-                _attendees(
-                    a,
-                    b,
-                    organizer,
-                    occurrence_answer(a, per_copy),
-                    occurrence_answer(b, per_copy),
-                ),
+                _attendees(occurrence_answer(a, per_copy), occurrence_answer(b, per_copy)),
                 first.event_id if first else None,
                 first.etag if first else None,
                 first.block_hash if first else None,
@@ -321,7 +325,7 @@ def _merge(
     return dataclasses.replace(
         canonical,
         organizer=organizer,
-        attendees=_attendees(a, b, organizer, base[a], base[b]),
+        attendees=_attendees(base[a], base[b]),
         overrides=tuple(merged_overrides),
     )
 
@@ -363,17 +367,6 @@ _new_override = positional_constructor(
     ),
     compact=True,
 )
-
-
-@functools.lru_cache(maxsize=8_192)
-def _attendees(
-    a: str, b: str, organizer: str, answer_a: Response, answer_b: Response
-) -> tuple[Attendee, ...]:
-    """The pair as attendees; one shared tuple per combination (the values are frozen)."""
-    return (
-        Attendee(email=a, response=answer_a, organizer=a == organizer),
-        Attendee(email=b, response=answer_b, organizer=b == organizer),
-    )
 
 
 def expected_pairs(people: Iterable[Person]) -> set[Pair]:

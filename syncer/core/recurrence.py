@@ -183,8 +183,9 @@ def expansion(
     if extra:
         keys = tuple(sorted((*keys, *extra)))
         keyset = keyset.union(extra)
+    seen = {id(series.attendees): attendance}  # the series keeps every list alive meanwhile
     overridden = {
-        t: _overridden(t, o, end_of, attendance) for t, o in overrides.items() if t in keyset
+        t: _overridden(t, o, end_of, attendance, seen) for t, o in overrides.items() if t in keyset
     }
     reorders = any(row[4] for row in overridden.values())
     return Expansion(keys, removed, overridden, attendance, length, end_of, reorders, limit)
@@ -254,11 +255,15 @@ def _overridden(
     o: OccurrenceOverride,
     end_of: Callable[[datetime], datetime],
     attendance: tuple[Attendance, ...],
+    seen: dict[int, tuple[Attendance, ...]],
 ) -> OccurrenceRow:
     start = original if o.start is None else o.start.astimezone(UTC)
     end = end_of(start) if o.end is None else o.end.astimezone(UTC)
     if o.attendees is not None:
-        attendance = _attendance(o.attendees)
+        known = seen.get(id(o.attendees))
+        if known is None:
+            known = seen[id(o.attendees)] = _attendance(o.attendees)
+        attendance = known
     return (original, start, end, o.cancelled, start != original, attendance, o.event_id)
 
 
@@ -286,9 +291,13 @@ _new_occurrence = positional_constructor(
 """A positional Occurrence constructor for the hot path (see `syncer.core.frozen`)."""
 
 
-@functools.lru_cache(maxsize=16_384)
+@functools.lru_cache(maxsize=256)
 def _attendance(attendees: tuple[Attendee, ...]) -> tuple[Attendance, ...]:
-    """Who answered what; rooms and equipment are not people and do not attend."""
+    """Who answered what; rooms and equipment are not people and do not attend.
+
+    Shared between the series of one pair; no two pairs have the same people, so a bigger
+    cache would only keep garbage for the collector to walk.
+    """
     return tuple(Attendance(a.email, a.response) for a in attendees if not a.resource)
 
 
