@@ -39,6 +39,13 @@ def format_path(path: KeyPath) -> str:
     return out
 
 
+def short(message: str) -> str:
+    """At most MAX_MESSAGE characters of `message`: a quoted 100 KB value helps nobody."""
+    if len(message) <= MAX_MESSAGE:
+        return message
+    return f"{message[:MAX_MESSAGE]}... ({len(message):,} characters)"
+
+
 @dataclass
 class Lines:
     """Line numbers (1-based) of keys and list items, by key path."""
@@ -54,8 +61,7 @@ class Lines:
         return None
 
     def problem(self, path: KeyPath, message: str) -> ConfigProblem:
-        if len(message) > MAX_MESSAGE:  # a quoted 100 KB value helps nobody read the problem
-            message = f"{message[:MAX_MESSAGE]}... ({len(message):,} characters)"
+        message = short(message)
         where = format_path(path)
         if len(where) > MAX_MESSAGE:  # a stray key can be a whole pasted paragraph
             where = f"{where[:MAX_MESSAGE]}..."
@@ -103,11 +109,11 @@ def parse_yaml(text: str, env: Mapping[str, str], top: type = dict) -> Source:
         mark = e.problem_mark or e.context_mark
         what = " ".join(str(s) for s in (e.context, e.problem) if s) or "malformed YAML"
         line = mark.line + 1 if mark is not None else None
-        source.problems.append(ConfigProblem("", f"invalid YAML: {what}", line))
+        source.problems.append(ConfigProblem("", short(f"invalid YAML: {what}"), line))
         return source
     except (YAMLError, ValueError, TypeError, OverflowError) as e:
         # ruamel raises plain ValueError e.g. for a date like 2026-13-45; say so, not crash.
-        source.problems.append(ConfigProblem("", f"invalid YAML: {e}"))
+        source.problems.append(ConfigProblem("", short(f"invalid YAML: {e}")))
         return source
     except RecursionError:
         source.problems.append(ConfigProblem("", "invalid YAML: nested too deeply"))

@@ -131,6 +131,13 @@ def test_a_problem_names_at_most_a_few_hundred_characters_of_a_huge_key() -> Non
     assert all(len(str(p)) < 1_000 for p in problems)
 
 
+def test_a_yaml_error_quotes_at_most_a_few_hundred_characters() -> None:
+    """Regression (found by the 10,000-config run): a duplicate key's 4 KB value came back whole."""
+    config, problems = check_text(f"a: 1\na: {'X' * 4000}\n", env={})
+    assert config is None and problems
+    assert all(len(str(p)) < 1_000 for p in problems)
+
+
 def _cli(tmp_path: Path, text: str) -> None:
     path = tmp_path / "syncer.yaml"
     path.write_text(text, encoding="utf-8")
