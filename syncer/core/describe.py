@@ -24,7 +24,10 @@ def describe(action: Action) -> str:
     if isinstance(action, EnsureAgendaDoc):
         return f"create agenda doc {action.title!r} owned by {action.owner} ({action.provider})"
     if isinstance(action, AttachAgenda):
-        return f"attach agenda doc of {pair} to {action.calendar} event {action.event_id}"
+        where = f"{action.calendar} event {action.event_id}"
+        if action.occurrence_start is not None:
+            where += f" (occurrence of {_day(action.occurrence_start)})"
+        return f"attach agenda doc of {pair} to {where}"
     if isinstance(action, AppendAgendaSection):
         return f"append agenda section for {_day(action.day)} to the doc of {pair}"
     if isinstance(action, WriteBlock):

@@ -326,12 +326,14 @@ class EnsureAgendaDoc:
 
 @dataclass(frozen=True)
 class AttachAgenda:
-    """Attach the pair's agenda doc to a series copy (Google attachment + marker)."""
+    """Attach the pair's agenda doc to a series copy (Google attachment + marker), or to one
+    of its exceptions (`occurrence_start`: the instance's original start, UTC)."""
 
     pair: Pair
     calendar: str
     event_id: str
     series_uid: str
+    occurrence_start: datetime | None = None
     kind: Literal["attach_agenda"] = "attach_agenda"
 
 

@@ -22,7 +22,8 @@ Rules (each has a test named after it in tests/unit/test_plan.py):
 3. AttachAgenda for every write target (`write_targets`: the organiser's copy, plus copies on
    another provider than the organiser's; other copies show the organiser's) of a live series
    whose `syncer_agenda` marker is not the pair's doc id (all of them while the doc does not
-   exist yet).
+   exist yet), and for each upcoming, not cancelled exception of such a Google copy that lacks
+   the marker (a Google instance keeps its own attachments).
 4. AppendAgendaSection for the next occurrence on the day before it or on its day (the series'
    wall clock), unless the doc already has a section for that day (`AgendaRef.last_section`).
 5. WriteBlock on the master of every write target of a live series: the agenda link, and an
@@ -64,6 +65,7 @@ from syncer.core.model import (
     AttachAgenda,
     BlockContent,
     EnsureAgendaDoc,
+    OccurrenceOverride,
     Outcome,
     Policy,
     Series,
@@ -252,9 +254,10 @@ def _agenda(state: PairState, now: datetime) -> list[Action]:
                 title=f"1:1 {display_name(a)} / {display_name(b)}",
             )
         )
+    doc_id = state.agenda.doc_id if state.agenda is not None else None
     for ps in live_series(state):
         for copy in write_targets(ps, state.writable):
-            if state.agenda is None or copy.markers.get(AGENDA_MARKER) != state.agenda.doc_id:
+            if doc_id is None or copy.markers.get(AGENDA_MARKER) != doc_id:
                 actions.append(
                     AttachAgenda(
                         pair=state.pair,
@@ -263,6 +266,16 @@ def _agenda(state: PairState, now: datetime) -> list[Action]:
                         series_uid=ps.uid,
                     )
                 )
+            actions.extend(
+                AttachAgenda(
+                    pair=state.pair,
+                    calendar=copy.calendar,
+                    event_id=o.event_id,
+                    series_uid=ps.uid,
+                    occurrence_start=o.original_start,
+                )
+                for o in _exceptions_to_attach(copy, doc_id, now)
+            )
     nxt = state.history.next_occurrence
     if nxt is not None and (owner is not None or state.agenda is not None):
         zone = ZoneInfo(current.merged.timezone)
@@ -274,6 +287,27 @@ def _agenda(state: PairState, now: datetime) -> list[Action]:
         ):
             actions.append(AppendAgendaSection(pair=state.pair, day=day, series_uid=nxt.series_uid))
     return actions
+
+
+def _exceptions_to_attach(
+    copy: Series, doc_id: str | None, now: datetime
+) -> list[OccurrenceOverride]:
+    """Upcoming exceptions of a Google copy that lack the agenda: each Google instance carries
+    its own attachments, and an exception made before the doc was attached to the series
+    (a person moved or declined one occurrence first) keeps the series' old, doc-less ones.
+    Graph shows the doc through the link in the managed block, so its exceptions need nothing.
+    """
+    if copy.provider != "google":
+        return []
+    since = now - timedelta(days=1)
+    return [
+        o
+        for o in copy.overrides
+        if o.event_id is not None
+        and not o.cancelled
+        and (o.start or o.original_start) >= since
+        and (doc_id is None or o.markers.get(AGENDA_MARKER) != doc_id)
+    ]
 
 
 # --------------------------------------------------------------------------------------------

@@ -75,13 +75,10 @@ def with_own_write(
     if occurrence_start is not None:
         found = [o for o in series.overrides if o.original_start == occurrence_start]
         base = found[0] if found else OccurrenceOverride(original_start=occurrence_start)
-        return _with_override(series, replace(base, block_hash=block_hash))
-    merged = dict(series.markers)
-    for key, value in (markers or {}).items():
-        if value is None:
-            merged.pop(key, None)
-        else:
-            merged[key] = value
+        if markers is None:  # a block write on the instance
+            return _with_override(series, replace(base, block_hash=block_hash))
+        return _with_override(series, replace(base, markers=_merged(base.markers, markers)))
+    merged = _merged(series.markers, markers or {})
     attachments = series.attachments
     if attachment is not None and attachment not in attachments:
         attachments = (*attachments, attachment)
@@ -89,3 +86,14 @@ def with_own_write(
     if markers is not None and "syncer_block" in markers:
         changed = replace(changed, block_hash=block_hash)
     return changed
+
+
+def _merged(current: Mapping[str, str], write: Mapping[str, str | None]) -> dict[str, str]:
+    """`current` with `write` applied: a None value deletes the marker."""
+    merged = dict(current)
+    for key, value in write.items():
+        if value is None:
+            merged.pop(key, None)
+        else:
+            merged[key] = value
+    return merged

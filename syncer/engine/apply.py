@@ -245,6 +245,7 @@ class Applier:
             self._remember(
                 action.calendar,
                 action.series_uid,
+                occurrence_start=action.occurrence_start,
                 markers={MARKER_AGENDA: doc.id},
                 attachment=doc.id if attachable else None,
             )

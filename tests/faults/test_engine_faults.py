@@ -22,15 +22,6 @@ from tests.faults.worlds import PROVIDERS, ProviderKind
 
 _clean: dict[ProviderKind, tuple[Any, int]] = {}
 
-MID_RUN_WIPE = (
-    "open: keys wiped during the story's first run (seed 2 on both emulators) leave it "
-    "planning on a "
-    "half-empty store: a copy the clean run never writes gets the block (Graph), or the agenda "
-    "doc record vanishes between EnsureAgendaDoc and AttachAgenda, so the master is attached "
-    "one run late and an exception made in between lacks the attachment (Google). Proposals "
-    "and holds after a wipe are fixed (tests/faults/test_regressions.py)"
-)
-
 
 def clean(lab: Lab, kind: ProviderKind) -> tuple[Any, int]:
     if kind not in _clean:
@@ -75,7 +66,7 @@ def test_cursors_expiring_at_random_resync_to_the_same_state(
 @pytest.mark.parametrize("kind", PROVIDERS)
 @pytest.mark.parametrize(
     "restart",
-    [pytest.param(False, marks=pytest.mark.xfail(strict=False, reason=MID_RUN_WIPE)), True],
+    [False, True],
     ids=["wiped", "restarted"],
 )
 def test_redis_lost_mid_run_recovers_to_the_clean_state_without_duplicates(

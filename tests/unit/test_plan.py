@@ -36,6 +36,7 @@ from syncer.core.plan import (
     plan,
     plan_pair,
 )
+from syncer.core.snapshot import with_own_write
 
 ANA = "ana@acme.test"
 BEN = "ben@acme.test"
@@ -110,7 +111,11 @@ class World:
                 agenda = DOC
             elif isinstance(a, AttachAgenda):
                 i = _find(copies, a.calendar)
-                copies[i] = replace(copies[i], markers={"syncer_agenda": DOC.doc_id})
+                copies[i] = with_own_write(
+                    copies[i],
+                    occurrence_start=a.occurrence_start,
+                    markers={"syncer_agenda": DOC.doc_id},
+                )
             elif isinstance(a, AppendAgendaSection):
                 agenda = replace(agenda or DOC, last_section=a.day)
             elif isinstance(a, WriteBlock):
@@ -198,6 +203,39 @@ def test_attach_agenda_to_each_writable_copy_missing_the_marker() -> None:
 def test_attach_agenda_to_every_copy_while_the_doc_does_not_exist_yet() -> None:
     attached = of(plan_pair(World(agenda=None).state(), POLICY, NOW), AttachAgenda)
     assert sorted(a.calendar for a in attached) == [ANA, BEN]
+
+
+def _moved(when: datetime, **kw: object) -> OccurrenceOverride:
+    return OccurrenceOverride(
+        original_start=when,
+        start=when + timedelta(hours=2),
+        end=when + timedelta(hours=2, minutes=30),
+        event_id=f"ev-{ANA}_{when:%Y%m%dT%H%M%SZ}",
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+def test_attach_agenda_to_upcoming_google_exceptions_missing_the_marker() -> None:
+    attached_master = {"syncer_agenda": "doc-1"}
+    overrides = (
+        _moved(DEC3 - timedelta(days=14)),  # past: left alone
+        _moved(DEC3),  # made before the doc was attached: lacks it
+        _moved(DEC10, markers=attached_master),  # made after: Google copied the master's
+        OccurrenceOverride(DEC10 + timedelta(days=7), cancelled=True, event_id="ev-x"),
+    )
+    world = World(copies=(copy(ANA, markers=attached_master, overrides=overrides),))
+    attached = of(plan_pair(world.state(), POLICY, NOW), AttachAgenda)
+    assert [(a.calendar, a.event_id, a.occurrence_start) for a in attached] == [
+        (ANA, f"ev-{ANA}_20241203T090000Z", DEC3)
+    ]
+    assert "occurrence of" in describe(attached[0])
+    assert of(plan_pair(settled(world).state(), POLICY, NOW), AttachAgenda) == []
+
+
+def test_graph_exceptions_need_no_attachment() -> None:
+    ben = copy(BEN, organizer=BEN, overrides=(_moved(DEC3),), markers={"syncer_agenda": "doc-1"})
+    world = World(copies=(ben,), writable=frozenset({BEN}))
+    assert of(plan_pair(world.state(), POLICY, NOW), AttachAgenda) == []
 
 
 def test_agenda_section_appended_the_day_before_the_occurrence() -> None:
