@@ -48,6 +48,32 @@ BATCH = 500  # commands per pipeline round trip when walking many calendars
 DEFAULT_LOCK_TIMEOUT_S = 300.0
 
 
+# commit_pull: KEYS = cursors, series hash, calendars set; ARGV = calendar, "1" when the pull
+# started without a cursor, the cursor it started from, the new cursor, the number of series
+# put, then (event id, JSON) per series put, then the event ids deleted.
+_COMMIT_PULL = """
+local current = redis.call('HGET', KEYS[1], ARGV[1])
+if ARGV[2] == '1' then
+  if current then return 0 end
+elseif current ~= ARGV[3] then
+  return 0
+end
+local n = tonumber(ARGV[5])
+local i = 6
+for _ = 1, n do
+  redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1])
+  i = i + 2
+end
+while i <= #ARGV do
+  redis.call('HDEL', KEYS[2], ARGV[i])
+  i = i + 1
+end
+if n > 0 then redis.call('SADD', KEYS[3], ARGV[1]) end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[4])
+return 1
+"""
+
+
 class Store:
     """One org's state in one Redis. Cheap to build; holds no state of its own."""
 
@@ -69,6 +95,39 @@ class Store:
 
     def set_cursor(self, calendar: str, cursor: str) -> None:
         self.redis.hset(self._key("cursors"), calendar, cursor)
+
+    def unpulled(self, calendars: Iterable[str]) -> set[str]:
+        """Those of `calendars` with no cursor: never pulled, or forgotten (a resync, a wipe)."""
+        wanted = sorted(set(calendars))
+        found: list[Any] = []
+        for i in range(0, len(wanted), BATCH * 10):
+            chunk = wanted[i : i + BATCH * 10]
+            found += cast(list[Any], self.redis.hmget(self._key("cursors"), chunk))
+        return {c for c, cursor in zip(wanted, found, strict=True) if cursor is None}
+
+    def commit_pull(
+        self,
+        calendar: str,
+        read_cursor: str | None,
+        put: Iterable[Series],
+        deleted: Iterable[str],
+        cursor: str,
+    ) -> bool:
+        """Store one pull's series changes and its new cursor at once, but only while the
+        cursor is still `read_cursor` (the one the pull started from); False when it is not.
+
+        A cursor stored without the snapshot it describes would hide those events for good:
+        the next pull asks only for changes since. So both land in one step (a Lua script is
+        atomic), and a pull that raced a wipe, a resync or another pull stores nothing."""
+        args: list[str | bytes] = [calendar, "1" if read_cursor is None else "0"]
+        args += [read_cursor or "", cursor]
+        puts = [(s.event_id, SERIES.dump_json(s)) for s in put]
+        args.append(str(len(puts)))
+        for event_id, raw in puts:
+            args += [event_id, raw]
+        args += list(deleted)
+        keys = [self._key("cursors"), self._key("series", calendar), self._key("calendars")]
+        return bool(self.redis.register_script(_COMMIT_PULL)(keys=keys, args=args))
 
     def clear_calendar(self, calendar: str) -> None:
         """Forget the cursor and every series snapshot of `calendar`: the next pull is a full

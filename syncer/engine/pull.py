@@ -13,7 +13,7 @@ import structlog
 
 from syncer.core.model import Series
 from syncer.core.snapshot import apply_changes
-from syncer.errors import CursorExpired
+from syncer.errors import CursorExpired, StoreError
 from syncer.providers.base import Provider, PullResult
 from syncer.store import Store
 
@@ -54,47 +54,59 @@ def _traces(series: Series) -> list[str]:
     return own + [o.event_id for o in series.overrides if o.block_hash and o.event_id]
 
 
+MAX_PULL_RACES = 3  # pulls redone when Redis changed under one (a wipe, a resync, a racer)
+
+
 def pull_calendar(
     provider: Provider, store: Store, calendar: str, opted_out: Collection[str]
 ) -> PullStats:
     log = structlog.get_logger().bind(calendar=calendar, provider=provider.name)
-    cursor = store.get_cursor(calendar)
-    resynced = False
-    try:
-        result: PullResult = provider.pull(calendar, cursor)
-    except CursorExpired:
-        log.info("sync.cursor_expired")
-        store.clear_calendar(calendar)
-        result = provider.pull(calendar, None)
-        resynced = True
-    snapshot = {s.event_id: s for s in store.series_of(calendar)}
-    merged, changed = apply_changes(snapshot, result.changes, full=result.full)
-    kept = 0
-    withdrawn: list[str] = []
-    people: set[str] = set()
-    for event_id in sorted(changed | set(snapshot) if result.full else changed):
-        series = merged.get(event_id)
-        if series is not None and series.opt_out_keyword and _traces(series):
-            withdrawn += _traces(series)
-            people |= {a.email for a in series.attendees if not a.resource} | {series.organizer}
-        if series is not None and worth_keeping(series, opted_out):
-            store.put_series(calendar, series)
-            kept += 1
-        elif event_id in snapshot:
-            store.delete_series(calendar, event_id)
-    store.set_cursor(calendar, result.cursor)
+    for _ in range(MAX_PULL_RACES):
+        cursor = store.get_cursor(calendar)
+        resynced = False
+        try:
+            result: PullResult = provider.pull(calendar, cursor)
+        except CursorExpired:
+            log.info("sync.cursor_expired")
+            store.clear_calendar(calendar)
+            cursor = None
+            result = provider.pull(calendar, None)
+            resynced = True
+        snapshot = {s.event_id: s for s in store.series_of(calendar)}
+        merged, changed = apply_changes(snapshot, result.changes, full=result.full)
+        kept: list[Series] = []
+        deleted: list[str] = []
+        withdrawn: list[str] = []
+        people: set[str] = set()
+        for event_id in sorted(changed | set(snapshot) if result.full else changed):
+            series = merged.get(event_id)
+            if series is not None and series.opt_out_keyword and _traces(series):
+                withdrawn += _traces(series)
+                people |= {a.email for a in series.attendees if not a.resource}
+                people.add(series.organizer)
+            if series is not None and worth_keeping(series, opted_out):
+                kept.append(series)
+            elif event_id in snapshot:
+                deleted.append(event_id)
+        if store.commit_pull(calendar, cursor, kept, deleted, result.cursor):
+            break
+        # The cursor changed since this pull read it (Redis wiped or restarted from an older
+        # file, a resync asked for, another pull): what was read may not fit; read again.
+        log.warning("sync.pull_raced")
+    else:
+        raise StoreError(f"calendar {calendar}: the stored cursor kept changing during pulls")
     log.info(
         "sync.calendar_pulled",
         full=result.full,
         changes=len(result.changes),
-        kept=kept,
+        kept=len(kept),
         skipped=result.skipped,
     )
     return PullStats(
         calendar,
         result.full,
         len(changed),
-        kept,
+        len(kept),
         result.skipped,
         resynced,
         tuple(withdrawn),

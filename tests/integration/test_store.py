@@ -100,6 +100,31 @@ def test_cursor_round_trips_and_clear_calendar_forgets_it(store: Store) -> None:
     assert store.calendars() == []
 
 
+def test_a_pull_commits_its_series_and_cursor_together(store: Store) -> None:
+    ana = "ana@acme.test"
+    assert store.commit_pull(ana, None, [_series(), _series(event_id="ev2")], [], "token-1")
+    assert store.get_cursor(ana) == "token-1" and store.calendars() == [ana]
+    assert store.commit_pull(ana, "token-1", [_series(title="renamed")], ["ev2"], "token-2")
+    ((only, title),) = [(s.event_id, s.title) for s in store.series_of(ana)]
+    assert (only, title, store.get_cursor(ana)) == ("ev1", "renamed", "token-2")
+
+
+@pytest.mark.parametrize("read", [None, "token-1"])
+def test_a_pull_that_raced_a_change_of_cursor_stores_nothing(
+    store: Store, read: str | None
+) -> None:
+    """Regression (fault suite, Redis flushed under a worker): a cursor stored by a pull whose
+    snapshot was lost hid that calendar's events from every later, incremental pull."""
+    ana = "ana@acme.test"
+    store.commit_pull(ana, None, [_series()], [], "token-1")
+    store.wipe()  # what the pull read is gone, or another pull moved the cursor on
+    if read is None:
+        store.set_cursor(ana, "token-9")
+    assert not store.commit_pull(ana, read, [_series(event_id="ev2")], ["ev1"], "token-2")
+    assert store.series_of(ana) == []
+    assert store.get_cursor(ana) == (None if read else "token-9")
+
+
 def test_series_snapshot_round_trips_field_for_field(store: Store) -> None:
     graph = _series(
         event_id="ev2",
