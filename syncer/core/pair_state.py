@@ -45,6 +45,9 @@ class PairState:
     writable: frozenset[str] = frozenset()
     # Proposals syncer made before, per affected occurrence (original start): kept while valid.
     previous_proposals: Mapping[datetime, tuple[datetime, ...]] = field(default_factory=dict)
+    # The pair's calendars syncer reads but has not pulled yet (first run, or Redis lost its
+    # state): what the store says of the pair is then incomplete, not empty.
+    unread: frozenset[str] = frozenset()
 
 
 def external_person(email: str, like: Person) -> Person:

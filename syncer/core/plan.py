@@ -14,7 +14,9 @@ The pair's state is `pair_state.PairState`; the arithmetic of proposals and hold
 
 Rules (each has a test named after it in tests/unit/test_plan.py):
 
-1. observe mode emits nothing.
+1. observe mode emits nothing, and neither does a pair with a calendar syncer reads but has
+   not pulled yet (`PairState.unread`: a first run, or Redis lost its state): missing series
+   there are unknown, not gone, and acting on them would e.g. withdraw holds that still stand.
 2. EnsureAgendaDoc when the pair has a current series and no agenda doc yet; owned by the
    current series' organiser (the other person when the organiser's calendar is not writable),
    on the owner's provider. The engine applies it first and plans again with the `AgendaRef`,
@@ -316,7 +318,7 @@ def _exceptions_to_attach(
 
 def plan_pair(state: PairState, policy: Policy, now: datetime) -> list[Action]:
     """The actions for one pair, in a fixed order: agenda, blocks, withdrawn holds, new holds."""
-    if policy.mode == "observe":
+    if policy.mode == "observe" or state.unread:
         return []
     affected = affected_occurrence(state, policy, now)
     proposals = proposed_slots(state, affected, policy, now) if affected is not None else None

@@ -74,7 +74,7 @@ def needs_free_busy(
     state: PairState, policy: Policy, now: datetime
 ) -> tuple[datetime, datetime] | None:
     """The window whose busy time the engine must fetch before planning, or None."""
-    if policy.mode == "observe":
+    if policy.mode == "observe" or state.unread:
         return None
     affected = affected_occurrence(state, policy, now)
     return None if affected is None else _window(affected, policy, now)

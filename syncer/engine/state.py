@@ -183,6 +183,8 @@ def build_views(
     wanted = set(by_pair) | expected
     if only is not None:
         wanted &= set(only)
+    read = set(engine.calendars())
+    unread = engine.store.unpulled({e for pair in wanted for e in pair.people if e in read})
     views: list[PairView] = []
     for pair in sorted(wanted):
         series = tuple(by_pair.get(pair, ()))
@@ -214,6 +216,7 @@ def build_views(
             agenda=_agenda_ref(engine.store.get_doc(pair.key)),
             holds=holds,
             writable=writable,
+            unread=frozenset(e for e in pair.people if e in unread),
         )
         window = needs_free_busy(state, engine.policy, now) if fetch_busy else None
         if window is not None:

@@ -171,6 +171,19 @@ def test_observe_mode_emits_nothing() -> None:
     assert needs_free_busy(world.state(), replace(POLICY, mode="observe"), NOW) is None
 
 
+def test_a_pair_with_an_unread_calendar_is_not_planned() -> None:
+    """Regression (fault suite, Redis flushed under a worker): with the snapshots gone but the
+    holds still remembered, a plan saw no declined occurrence and withdrew both holds."""
+    world = settled(declined_world())
+    emptied = replace(world, copies=())  # what the store shows before the calendars are read
+    assert len(of(plan_pair(emptied.state(), POLICY, NOW), WithdrawHold)) == 2
+    unread = replace(emptied.state(), unread=frozenset({ANA, BEN}))
+    assert plan_pair(unread, POLICY, NOW) == []
+    fresh = replace(declined_world(agenda=None).state(), unread=frozenset({BEN}))
+    assert plan_pair(fresh, POLICY, NOW) == []
+    assert needs_free_busy(fresh, POLICY, NOW) is None
+
+
 # --------------------------------------------------------------------------------------------
 # 2-4. agenda
 
