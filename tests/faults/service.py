@@ -79,7 +79,8 @@ class Service:
         """A real `syncer worker` in its own process group (kill -9 takes its scheduler too)."""
         env = {**os.environ, "REDIS_URL": self.url, SIMULATED_CLOCK_VAR: "1"}
         out = self.log.open("ab") if self.log else subprocess.DEVNULL
-        argv = [sys.executable, "-m", "syncer.cli", "worker", "-c", self.config_path]
+        argv = [sys.executable, "-m", "syncer.cli", "--log-level", "info", "worker"]
+        argv += ["-c", self.config_path]
         proc = subprocess.Popen(
             argv, cwd=ROOT, env=env, start_new_session=True, stdout=out, stderr=out
         )

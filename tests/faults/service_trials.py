@@ -141,6 +141,7 @@ def redis_service_trial(
         def after(step: int) -> None:
             if step == hit:
                 armed.join()
+                armed.arm(step, False)  # the fault hits the run, not the sweep that heals it
                 service.wait_quiet()
                 service.sweep()
                 service.wait_quiet()

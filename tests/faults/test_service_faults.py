@@ -43,16 +43,9 @@ def test_thirty_kills_per_provider_end_as_the_clean_run(lab: Lab, kind: Provider
     assert violations == []
 
 
-FLUSH_CHURN = (
-    "open (Redis-wipe work): Redis flushed under a worker mid pair job (after the block "
-    "write, before the holds) ends with an extra hold on the attendee's calendar, made and "
-    "withdrawn again (status cancelled): the clean run never made it"
-)
-
-
 @pytest.mark.parametrize(
     "restart",
-    [pytest.param(False, marks=pytest.mark.xfail(strict=False, reason=FLUSH_CHURN)), True],
+    [False, True],
     ids=["flushed", "restarted"],
 )
 @pytest.mark.parametrize("kind", PROVIDERS)
