@@ -36,7 +36,7 @@ from workers.context import context, forget
 from workers.enqueue import QUEUES
 
 ROOT = Path(__file__).resolve().parents[1]
-SCHEDULE = {"sweep_minutes": 60, "pull_minutes": 15, "renew_hours": 12}
+SCHEDULE = {"push_sweep_minutes": 1440, "pull_minutes": 15, "renew_hours": 12}  # push is on
 
 
 def wait_for(check, timeout: float = 120.0) -> None:  # type: ignore[no-untyped-def]
@@ -232,14 +232,14 @@ def main() -> None:
     stop(workers)
     per_hour = (
         pull * 60 / SCHEDULE["pull_minutes"]
-        + sweep * 60 / SCHEDULE["sweep_minutes"]
+        + sweep * 60 / SCHEDULE["push_sweep_minutes"]
         + daily * 2 / 24  # agenda hour and overdue hour
         + 2 / (7 * 24 - 2 * SCHEDULE["renew_hours"])  # watch + stop once per channel lifetime
     )
     print(
         f"idle calendar: {pull:.1f} calls per pull, {sweep:.1f} per sweep, {daily:.1f} per daily"
         f" pass -> {per_hour:.1f} calls/h (pull every {SCHEDULE['pull_minutes']} min,"
-        f" sweep every {SCHEDULE['sweep_minutes']} min)"
+        f" sweep every {SCHEDULE['push_sweep_minutes']} min)"
     )
     counters = ctx.push.counters()
     print("counters: " + ", ".join(f"{k}={v}" for k, v in sorted(counters.items())))

@@ -2,6 +2,7 @@
 
     pull_all   every pull_minutes   incremental pull of every calendar (push makes it sooner)
     sweep      every sweep_minutes  the safety net: pull everything, plan every pair
+               (push_sweep_minutes, daily by default, with push on: changes arrive by push)
     renew      every renew_hours    open/renew push channels (only with web.public_url)
     hourly     every hour           agenda sections and overdue flags at the org's local hours
 
@@ -27,7 +28,8 @@ def build_scheduler(
     scheduler = CronScheduler(connection=connection, logging_level=logging.WARNING, name=name)
     args = (config_path,)
     scheduler.register(jobs.pull_all, "default", args=args, interval=schedule.pull_minutes * 60)
-    scheduler.register(jobs.sweep, "sweep", args=args, interval=schedule.sweep_minutes * 60)
+    sweep = schedule.push_sweep_minutes if config.web.public_url else schedule.sweep_minutes
+    scheduler.register(jobs.sweep, "sweep", args=args, interval=sweep * 60)
     if config.web.public_url:
         scheduler.register(jobs.renew, "default", args=args, interval=schedule.renew_hours * 3600)
     scheduler.register(jobs.hourly, "default", args=args, cron="0 * * * *")

@@ -164,6 +164,7 @@ def test_unset_sections_take_their_documented_defaults(tmp_path: Path) -> None:
     assert config.mode == "full"
     assert config.people_source == "config"
     assert config.schedule.sweep_minutes == 60 and config.schedule.renew_hours == 12
+    assert config.schedule.push_sweep_minutes == 1440  # with push on, the sweep is daily
     assert config.limits.max_writes_per_run == 500
     assert config.web.bind == "127.0.0.1:8080" and config.web.admin_token is None
     assert config.redis_url is None
