@@ -5,7 +5,9 @@ in Redis. Zero hits. The demo's event descriptions never reach a log either.
 
 Secrets scanned for: the Microsoft app's client secret, the Google service account's private
 key (id and key material), and any bearer token or JWT (the emulators issue them per run, so
-they are caught by shape: `Bearer <token>` and `eyJ...` not followed by `[redacted]`).
+they are caught by shape: `Bearer <token>` and `eyJ...` not followed by `[redacted]`); and,
+everywhere but Redis (where they must be, to check notifications), the push channel tokens
+and Graph clientStates the service opened.
 """
 
 from __future__ import annotations
@@ -42,7 +44,18 @@ def _value(client: redis_lib.Redis, name: bytes) -> object:
         return client.smembers(name)
     if kind == "zset":
         return client.zrange(name, 0, -1, withscores=True)
+    if kind == "stream":
+        return client.xrange(name)
     return kind
+
+
+def _channel_tokens(client: redis_lib.Redis) -> list[str]:
+    """The push channel tokens / Graph clientStates the demo's service opened: they belong in
+    Redis (to check notifications) and nowhere else."""
+    tokens = []
+    for name in client.scan_iter(match="syncer:*demo*:channels", count=1000):
+        tokens += [json.loads(raw)["token"] for raw in client.hvals(name)]
+    return tokens
 
 
 def _scan(where: str, text: str, secrets: list[str]) -> list[str]:
@@ -87,6 +100,10 @@ def test_a_whole_demo_leaves_no_secret_in_logs_reports_audit_or_redis(
     texts["redis"] = "\n".join(stored)
     hits = [hit for where, text in texts.items() for hit in _scan(where, text, secrets)]
     assert hits == []
+    tokens = _channel_tokens(client)
+    assert len(tokens) >= 2  # the demo opened channels on both providers
+    outside = [hit for w, t in texts.items() if w != "redis" for hit in _scan(w, t, tokens)]
+    assert outside == []
     logs = "\n".join(
         t for w, t in texts.items() if w.endswith(".log") or w in ("redis", "demo stderr")
     )
