@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -23,7 +24,7 @@ from syncer.providers.graph_parse import (
     parse_time,
     same_body,
 )
-from syncer.providers.graph_push import parse_schedule
+from syncer.providers.graph_push import outside_working_hours, parse_schedule
 
 ALICE, BOB, ROOM = "alice@example.com", "bob@example.com", "room.4@example.com"
 TEAMS = (
@@ -310,3 +311,35 @@ def test_an_instance_carries_the_proposals_marker_next_to_its_block() -> None:
         {**item, "singleValueExtendedProperties": []}, series, calendar=ALICE, opt_out_keyword=""
     )
     assert plain is not None and dict(plain.markers) == {}
+
+
+def test_time_outside_outlook_working_hours_is_busy_on_their_own_wall_clock() -> None:
+    hours = {
+        "daysOfWeek": ["monday", "tuesday", "wednesday", "thursday", "friday"],
+        "startTime": "09:00:00.0000000",
+        "endTime": "12:30:00.0000000",
+        "timeZone": {"name": "Pacific Standard Time"},
+    }
+    friday = datetime(2026, 3, 6, tzinfo=UTC)
+    busy = outside_working_hours(hours, friday, friday + timedelta(days=3))  # Fri-Sun
+    pst = ZoneInfo("America/Los_Angeles")
+    free = [
+        (busy[i].end, busy[i + 1].start) for i in range(len(busy) - 1)
+    ]  # the gaps are the working hours
+    assert [(a.astimezone(pst).strftime("%a %H:%M"), b.astimezone(pst).strftime("%a %H:%M"))
+            for a, b in free] == [("Fri 09:00", "Fri 12:30")]  # fmt: skip
+    assert busy[0].start == friday and busy[-1].end == friday + timedelta(days=3)
+    monday = datetime(2026, 3, 9, 17, tzinfo=UTC)  # 10:00 in Los Angeles (PDT since Sunday)
+    after_dst = outside_working_hours(hours, monday, monday + timedelta(hours=4))
+    assert [(b.start.hour, b.end.hour) for b in after_dst] == [(19, 21)]  # 12:30 PDT = 19:30
+
+
+@pytest.mark.parametrize(
+    "hours",
+    [None, {}, {"startTime": "x"}, {"daysOfWeek": ["monday"], "startTime": "17:00:00",
+     "endTime": "09:00:00"}, {"daysOfWeek": ["someday"], "startTime": "09:00:00",
+     "endTime": "17:00:00", "timeZone": {"name": "Mars Standard Time"}}],
+)  # fmt: skip
+def test_unreadable_working_hours_add_nothing(hours: object) -> None:
+    start = datetime(2026, 3, 6, tzinfo=UTC)
+    assert outside_working_hours(hours, start, start + timedelta(days=1)) == []
