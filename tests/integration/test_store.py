@@ -1,7 +1,8 @@
-"""Store round trips on a real Redis: the embedded server and, when reachable, a TCP Redis."""
+"""Store round trips on a real Redis: the embedded one and a TCP one (REDIS_URL, else local)."""
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -24,12 +25,12 @@ from syncer.core.model import (
 )
 from syncer.store import Store
 
-TCP_URL = "redis://127.0.0.1:6379/15"
+LOCAL_TCP_URL = "redis://127.0.0.1:6379/15"
 PARIS = ZoneInfo("Europe/Paris")
 
 
-def _tcp_reachable() -> bool:
-    client = redis_lib.Redis.from_url(TCP_URL, socket_connect_timeout=0.5, socket_timeout=0.5)
+def _reachable(url: str) -> bool:
+    client = redis_lib.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=0.5)
     try:
         return bool(client.ping())
     except redis_lib.RedisError:
@@ -40,15 +41,19 @@ def _tcp_reachable() -> bool:
 
 @pytest.fixture(params=["embedded", "tcp", "tcp-decoded"])
 def store(request: pytest.FixtureRequest, org: str) -> Iterator[Store]:
-    """A Store for a unique org on each kind of Redis; the org's keys are wiped afterwards."""
+    """A Store for a unique org on each kind of Redis; the org's keys are wiped afterwards.
+
+    The TCP Redis is REDIS_URL as given, its db included (read as tests/conftest.py reads it),
+    and an unreachable one fails: it was asked for. Without REDIS_URL it is a local server's db
+    15, skipped when nothing answers there.
+    """
     if request.param == "embedded":
         url = request.getfixturevalue("embedded_redis_url")
     else:
-        if not _tcp_reachable():
-            pytest.skip(
-                f"no Redis reachable at {TCP_URL}; the embedded-server run covers the store"
-            )
-        url = TCP_URL
+        given = os.environ.get("REDIS_URL")
+        url = given or LOCAL_TCP_URL
+        if not given and not _reachable(url):
+            pytest.skip(f"no Redis reachable at {url}; the embedded-server run covers the store")
     client = redis_lib.Redis.from_url(url, decode_responses=request.param == "tcp-decoded")
     s = Store(client, org)
     yield s
