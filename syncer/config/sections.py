@@ -161,7 +161,14 @@ class LimitsSection(Section):
 
 
 class ScheduleSection(Section):
-    sweep_minutes: PositiveInt = Field(default=60, description="Full sweep of every calendar.")
+    sweep_minutes: PositiveInt = Field(
+        default=60, description="Full sweep of every calendar, without push (no web.public_url)."
+    )
+    push_sweep_minutes: PositiveInt = Field(
+        default=1440,
+        description="Full sweep while push is on (web.public_url): the safety net for "
+        "notifications the provider dropped.",
+    )
     pull_minutes: PositiveInt = Field(default=15, description="Incremental pull (push is faster).")
     agenda_hour: int = Field(
         default=7, ge=0, le=23, description="Local hour to append agenda sections."

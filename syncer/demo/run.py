@@ -314,6 +314,7 @@ def _serving(say: Say, service: DemoService, config_path: Path) -> None:
     url = service.url
     say("\nThe service keeps running with the emulators (Ctrl-C stops everything):")
     say(f"  web app  {url}   health {url}/healthz   ready {url}/readyz   metrics {url}/metrics")
+    say(f"  dashboard {url}/dashboard   (open on this machine; it binds to localhost)")
     say(f"  logs     {service.log_path}")
     say("Meanwhile, try:")
     say(f"  syncer sync --once -c {config_path} --dry-run")

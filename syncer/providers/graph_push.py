@@ -13,11 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from urllib.parse import quote
 
 from syncer.core.model import BusyInterval
+from syncer.core.zones import resolve_zone
 from syncer.errors import NotFound, ProviderError
 from syncer.providers.base import ChannelRef
 from syncer.providers.graph_http import GraphSession
@@ -31,12 +32,15 @@ Payload = Mapping[str, Any]
 
 
 def parse_schedule(
-    payload: Payload, emails: Iterable[str]
+    payload: Payload,
+    emails: Iterable[str],
+    window: tuple[datetime, datetime] | None = None,
 ) -> tuple[dict[str, list[BusyInterval]], dict[str, str]]:
     """A `getSchedule` answer -> (busy intervals per e-mail, error per e-mail).
 
     Busy means scheduleItems with status busy, oof or tentative (free and workingElsewhere do
-    not block a slot)."""
+    not block a slot), and, within `window`, the time outside the working hours the person set
+    in Outlook (`workingHours`): a proposal must fit both those and the config's."""
     values = payload.get("value")
     found = {
         str(v.get("scheduleId", "")).lower(): v
@@ -58,8 +62,52 @@ def parse_schedule(
             for s in entry.get("scheduleItems") or []
             if isinstance(s, Mapping) and s.get("status") in _BUSY
         ]
+        if window is not None:
+            intervals += outside_working_hours(entry.get("workingHours"), *window)
         busy[email] = sorted(intervals)
     return busy, errors
+
+
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def outside_working_hours(hours: Any, start: datetime, end: datetime) -> list[BusyInterval]:
+    """The time in [start, end) outside a getSchedule `workingHours` (days, start/end times on
+    its own zone's wall clock). Nothing when Graph sent none or something unreadable: then the
+    config's working hours alone decide."""
+    if not isinstance(hours, Mapping):
+        return []
+    try:
+        zone_name = hours.get("timeZone", {}).get("name") or "UTC"
+        zone = resolve_zone(str(zone_name))
+        opens = time.fromisoformat(str(hours["startTime"])[:8])
+        closes = time.fromisoformat(str(hours["endTime"])[:8])
+        days = {str(d).lower() for d in hours.get("daysOfWeek") or ()}
+    except (AttributeError, KeyError, TypeError, ValueError):
+        return []
+    if not days & set(_WEEKDAYS) or closes <= opens:
+        return []
+    free: list[tuple[datetime, datetime]] = []
+    day = start.astimezone(zone).date() - timedelta(days=1)
+    while datetime.combine(day, time(), zone) < end:
+        if _WEEKDAYS[day.weekday()] in days:
+            free.append((datetime.combine(day, opens, zone), datetime.combine(day, closes, zone)))
+        day += timedelta(days=1)
+    found: list[BusyInterval] = []
+    at = start
+    for opened, closed in free:
+        if opened > at:
+            found.append(BusyInterval(at, min(opened, end)))
+        at = max(at, closed)
+        if at >= end:
+            break
+    if at < end:
+        found.append(BusyInterval(at, end))
+    return [
+        BusyInterval(b.start.astimezone(UTC), b.end.astimezone(UTC))
+        for b in found
+        if b.start < b.end
+    ]
 
 
 def _stamp(moment: datetime) -> str:
@@ -151,7 +199,7 @@ def free_busy(
                 },
                 headers={"Prefer": 'outlook.timezone="UTC"'},
             )
-            found, failed = parse_schedule(answer or {}, chunk)
+            found, failed = parse_schedule(answer or {}, chunk, (at, upto))
             errors.update(failed)
             for email, intervals in found.items():
                 busy[email].extend(intervals)

@@ -325,22 +325,31 @@ def api_fault_trial(
 
 
 def cursor_trial(lab: Lab, kind: ProviderKind, rng: random.Random, clean: Any) -> Outcome:
-    """Sync tokens / delta links expire at random (one calendar or all) before runs."""
+    """Sync tokens / delta links expire at random (one calendar or all) before runs: each
+    expired calendar is resynced in full in the next run, and the end is the clean one's."""
     outcome = Outcome(trials=1)
     with lab.fresh(kind) as world:
-        full = [0]
+        expired: list[int] = []  # calendars expired before each run
+        full: list[int] = []  # full pulls of each run
 
         def between(step: int) -> None:
-            if step and rng.random() < 0.7:
-                world.expire_cursors(rng.choice([None, ANA, BOB, CAT]))
+            who = rng.choice([None, ANA, BOB, CAT]) if step and rng.random() < 0.7 else ""
+            if who != "":
+                world.expire_cursors(who)
+            expired.append(0 if who == "" else 4 if who is None else 1)
 
         def run(w: FaultWorld) -> SyncSummary:
             summary = w.sync()
-            full[0] += summary.full_pulls
+            full.append(summary.full_pulls)
             return summary
 
         tell(world, run, between)
         outcome.calls = world.calls()
+        outcome.violations += [
+            f"cursors {kind}: run {i}: {n} full pulls after {e} expired cursors"
+            for i, (e, n) in enumerate(zip(expired, full, strict=True))
+            if i and n < e
+        ]
         outcome.violations += [f"cursors {kind}: {v}" for v in against_clean(world, clean)]
     return outcome
 
