@@ -152,6 +152,16 @@ class EventWriter:
             )
         if new_body.get("eventType", "default") != old.get("eventType", "default"):
             raise bad_request("The event type cannot be changed.")
+        # The sequence is the server's: a body without it (an events.update built from
+        # scratch) keeps it, and it never goes back (Google refuses a lower one: "Invalid
+        # sequence value", see https://coderwall.com/p/m6ozfg).
+        sequence = int(old.get("sequence", 0))
+        new_body.setdefault("sequence", sequence)
+        if not isinstance(new_body["sequence"], int) or new_body["sequence"] < sequence:
+            raise bad_request(
+                "Invalid sequence value. The specified sequence number is below the current "
+                "sequence number of the resource."
+            )
         validate(new_body, calendar.time_zone)
         organizer = old.get("organizer", {}).get("email", calendar.id)
         normalize_attendees(new_body, organizer)
