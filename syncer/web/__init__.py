@@ -29,6 +29,7 @@ from starlette.routing import Route
 
 from syncer.config import load_config
 from syncer.redis_server import connect
+from syncer.store_clock import service_clock
 from syncer.web.dashboard import Dashboard
 from syncer.web.metrics import ServiceCollector
 from syncer.web.webhooks import Receiver, google, graph
@@ -72,13 +73,15 @@ def create_app(
     """The app for one org's config. Redis is found as everywhere (REDIS_URL, config, embedded).
 
     `bind` is where the app is served (default: web.bind): the dashboard is open only on a
-    loopback bind. `clock` is the dashboard's "now" (default: the wall clock)."""
+    loopback bind. `clock` is the dashboard's "now" (default: the service's clock, i.e. the
+    wall clock unless a simulation runs the service, see syncer.store_clock)."""
     path = str(Path(config_path).resolve())
     config = load_config(path)
     client = connect(config.redis_url)
     receiver = Receiver(path, client, config.org)
     registry = CollectorRegistry(auto_describe=False)
     registry.register(ServiceCollector(client, config.org))
+    clock = clock or service_clock(client, config.org)
     dashboard = Dashboard(config, client, bind=bind or config.web.bind, clock=clock)
 
     @asynccontextmanager
