@@ -13,6 +13,7 @@ scheduler`) against one managed Redis (REDIS_URL): see docker-compose.yml.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
@@ -134,6 +135,15 @@ class Supervisor:
         child.process = subprocess.Popen(child.argv, env=self.env, start_new_session=True)
         self.log.info("service.child_started", role=child.role, pid=child.process.pid)
 
+    @staticmethod
+    def _end_group(process: subprocess.Popen[bytes], sig: signal.Signals) -> None:
+        """Signal what is left of a child's process group. Each child leads its own
+        (start_new_session), and what it forked is in it: a worker's rq scheduler outlives a
+        worker killed -9, keeps its locks and would outlive `syncer run` too. (No reuse
+        risk: Linux gives no new process the id of a group that still has members.)"""
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, sig)
+
     def _on_signal(self, signum: int, frame: FrameType | None) -> None:
         del frame
         if not self.stopping:
@@ -152,7 +162,9 @@ class Supervisor:
                         self.log.warning(
                             "service.child_died", role=child.role, code=child.process.returncode
                         )
+                        self._end_group(child.process, signal.SIGTERM)
                         time.sleep(RESTART_DELAY_S)
+                        self._end_group(child.process, signal.SIGKILL)
                         if not self.stopping:
                             self._start(child)
                 time.sleep(0.2)
@@ -174,6 +186,7 @@ class Supervisor:
                 self.log.warning("service.child_killed", pid=process.pid)
                 process.kill()
                 process.wait()
+            self._end_group(process, signal.SIGKILL)
         return 0
 
 

@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 from redis import Redis
 from rq import Queue, Retry
-from rq.exceptions import DuplicateJobError, NoSuchJobError
+from rq.exceptions import DuplicateJobError, InvalidJobOperation, NoSuchJobError
 from rq.job import Job, JobStatus
 
 QUEUES = ("push", "default", "sweep")  # highest priority first: workers listen in this order
@@ -103,7 +103,7 @@ def enqueue_unique(
 def _status(connection: Redis, job_id_: str) -> JobStatus | None:
     try:
         return Job.fetch(job_id_, connection=connection).get_status()
-    except NoSuchJobError:
+    except (NoSuchJobError, InvalidJobOperation):  # gone, or finished (result_ttl=0) meanwhile
         return None
 
 
