@@ -355,6 +355,10 @@ class Applier:
                 return False
         if not self.budget.take():
             return None
+        # Until the new hold is recorded, the store's list is not known complete: a run killed
+        # in between looks the holds up on the calendars (engine.state), so it neither counts
+        # its own hold as busy time nor makes a second one.
+        known = self._holds_known(action.pair, False)
         hold = provider.create_hold(
             action.calendar,
             action.start,
@@ -365,6 +369,7 @@ class Applier:
         )
         self.stats.holds_created += 1
         self._remember_hold(action.pair, hold.__dict__ if hold else None, drop=None)
+        self._holds_known(action.pair, known)
         self._audit(action, action.calendar, hold.event_id)
         return True
 
@@ -381,6 +386,14 @@ class Applier:
         self._remember_hold(action.pair, None, drop=action.event_id)
         self._audit(action, action.calendar, action.event_id)
         return True
+
+    def _holds_known(self, pair: Pair, known: bool) -> bool:
+        """Set whether the store's list of the pair's holds is complete; the previous value."""
+        state = self.store.get_pair_state(pair.key) or {}
+        before = bool(state.get("holds_known"))
+        if before != known:
+            self.store.put_pair_state(pair.key, {**state, "holds_known": known})
+        return before
 
     def _remember_hold(
         self, pair: Pair, hold: Mapping[str, object] | None, drop: str | None
