@@ -393,7 +393,13 @@ def test_a_worker_killed_with_sigkill_is_restarted_with_nothing_left_behind(
     world = service
     workers = world.workers()
     assert len(workers) == 2, world.log()
-    # The worker holding rq's scheduler lock has forked rq's scheduler: kill that one.
+    # The worker holding rq's scheduler lock has forked rq's scheduler (a moment after it
+    # started, longer on a busy machine): kill that one.
+    wait_for(
+        lambda: any(descendants(pid) for pid in workers),
+        timeout=30,
+        what="rq's scheduler forked by a worker",
+    )
     victim = max(workers, key=lambda pid: len(descendants(pid)))
     below = descendants(victim)
     assert below, "neither worker runs rq's scheduler"
