@@ -53,7 +53,7 @@ Rules (each has a test named after it in tests/unit/test_plan.py):
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -67,7 +67,6 @@ from syncer.core.model import (
     AttachAgenda,
     BlockContent,
     EnsureAgendaDoc,
-    OccurrenceOverride,
     Outcome,
     Policy,
     Series,
@@ -259,24 +258,15 @@ def _agenda(state: PairState, now: datetime) -> list[Action]:
     doc_id = state.agenda.doc_id if state.agenda is not None else None
     for ps in live_series(state):
         for copy in write_targets(ps, state.writable):
-            if doc_id is None or copy.markers.get(AGENDA_MARKER) != doc_id:
-                actions.append(
-                    AttachAgenda(
-                        pair=state.pair,
-                        calendar=copy.calendar,
-                        event_id=copy.event_id,
-                        series_uid=ps.uid,
-                    )
-                )
             actions.extend(
                 AttachAgenda(
                     pair=state.pair,
                     calendar=copy.calendar,
-                    event_id=o.event_id,
+                    event_id=event_id,
                     series_uid=ps.uid,
-                    occurrence_start=o.original_start,
+                    occurrence_start=occurrence_start,
                 )
-                for o in _exceptions_to_attach(copy, doc_id, now)
+                for event_id, occurrence_start in _lacking_agenda(copy, doc_id, now)
             )
     nxt = state.history.next_occurrence
     if nxt is not None and (owner is not None or state.agenda is not None):
@@ -291,25 +281,33 @@ def _agenda(state: PairState, now: datetime) -> list[Action]:
     return actions
 
 
-def _exceptions_to_attach(
+def _lacking_agenda(
     copy: Series, doc_id: str | None, now: datetime
-) -> list[OccurrenceOverride]:
-    """Upcoming exceptions of a Google copy that lack the agenda: each Google instance carries
-    its own attachments, and an exception made before the doc was attached to the series
-    (a person moved or declined one occurrence first) keeps the series' old, doc-less ones.
-    Graph shows the doc through the link in the managed block, so its exceptions need nothing.
-    """
-    if copy.provider != "google":
-        return []
-    since = now - timedelta(days=1)
-    return [
-        o
-        for o in copy.overrides
-        if o.event_id is not None
-        and not o.cancelled
-        and (o.start or o.original_start) >= since
-        and (doc_id is None or o.markers.get(AGENDA_MARKER) != doc_id)
-    ]
+) -> list[tuple[str, datetime | None]]:
+    """(event id, occurrence start or None for the series) of `copy`'s events that lack the
+    agenda: the series itself, and on Google its upcoming, not cancelled exceptions. Each
+    Google instance carries its own attachments, and an exception made before the doc was
+    attached to the series (a person moved or declined one occurrence first) keeps the
+    series' old, doc-less ones. Graph shows the doc through the link in the managed block, so
+    its exceptions need nothing. While the doc does not exist yet, all of them lack it."""
+
+    def lacks(markers: Mapping[str, str]) -> bool:
+        return doc_id is None or markers.get(AGENDA_MARKER) != doc_id
+
+    found: list[tuple[str, datetime | None]] = []
+    if lacks(copy.markers):
+        found.append((copy.event_id, None))
+    if copy.provider == "google":
+        since = now - timedelta(days=1)
+        found += [
+            (o.event_id, o.original_start)
+            for o in copy.overrides
+            if o.event_id is not None
+            and not o.cancelled
+            and (o.start or o.original_start) >= since
+            and lacks(o.markers)
+        ]
+    return found
 
 
 # --------------------------------------------------------------------------------------------
