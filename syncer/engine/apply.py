@@ -368,8 +368,7 @@ class Applier:
             {MARKER_PAIR: action.pair.key, MARKER_HOLD: action.proposal_for.isoformat()},
         )
         self.stats.holds_created += 1
-        self._remember_hold(action.pair, hold.__dict__ if hold else None, drop=None)
-        self._holds_known(action.pair, known)
+        self._remember_hold(action.pair, hold.__dict__ if hold else None, drop=None, known=known)
         self._audit(action, action.calendar, hold.event_id)
         return True
 
@@ -396,9 +395,17 @@ class Applier:
         return before
 
     def _remember_hold(
-        self, pair: Pair, hold: Mapping[str, object] | None, drop: str | None
+        self,
+        pair: Pair,
+        hold: Mapping[str, object] | None,
+        drop: str | None,
+        known: bool | None = None,
     ) -> None:
+        """Record a hold made (`hold`) or gone (`drop`); `known` also sets, in the same write,
+        whether the list is complete (see `_create_hold`)."""
         state = self.store.get_pair_state(pair.key) or {}
+        if known is not None:
+            state["holds_known"] = known
         holds = [h for h in state.get("holds", []) if h.get("event_id") != drop]
         if hold is not None:
             holds.append(
