@@ -33,7 +33,7 @@ from syncer.sandbox.google import GoogleSandbox, GoogleState
 from syncer.sandbox.tls import ensure_tls_files
 from workers import jobs
 from workers.context import context, forget
-from workers.enqueue import QUEUES
+from workers.enqueue import QUEUES, jobs_in_flight
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEDULE = {"push_sweep_minutes": 1440, "pull_minutes": 15, "renew_hours": 12}  # push is on
@@ -88,16 +88,7 @@ def stop(procs: list[subprocess.Popen[bytes]]) -> None:
 
 
 def idle(redis) -> bool:  # type: ignore[no-untyped-def]
-    from rq.registry import ScheduledJobRegistry, StartedJobRegistry
-
-    for name in QUEUES:
-        q = Queue(name, connection=redis)
-        moving = q.intermediate_queue.get_job_ids()
-        if q.count or moving or StartedJobRegistry(queue=q).count:
-            return False
-        if ScheduledJobRegistry(queue=q).count:
-            return False
-    return True
+    return jobs_in_flight(redis) == 0
 
 
 def free_port() -> int:

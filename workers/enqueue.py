@@ -23,6 +23,7 @@ from redis import Redis
 from rq import Queue, Retry
 from rq.exceptions import DuplicateJobError, InvalidJobOperation, NoSuchJobError
 from rq.job import Job, JobStatus
+from rq.registry import DeferredJobRegistry, ScheduledJobRegistry, StartedJobRegistry
 
 QUEUES = ("push", "default", "sweep")  # highest priority first: workers listen in this order
 QueueName = Literal["push", "default", "sweep"]
@@ -110,3 +111,16 @@ def _status(connection: Redis, job_id_: str) -> JobStatus | None:
 def _delete(connection: Redis, job_id_: str) -> None:
     with contextlib.suppress(NoSuchJobError):
         Job.fetch(job_id_, connection=connection).delete()
+
+
+def jobs_in_flight(connection: Redis) -> int:
+    """Jobs queued, being handed to a worker, running, scheduled or deferred, on every queue:
+    0 means the service has gone quiet (the demo, the fault suite and the benchmarks wait
+    for it)."""
+    total = 0
+    for name in QUEUES:
+        queue = Queue(name, connection=connection)
+        total += queue.count + int(connection.llen(queue.intermediate_queue_key))
+        for registry in (StartedJobRegistry, ScheduledJobRegistry, DeferredJobRegistry):
+            total += registry(queue=queue).count
+    return total

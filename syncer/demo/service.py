@@ -27,17 +27,14 @@ from typing import IO, Any
 from redis import Redis
 from rq import Queue
 from rq.registry import (
-    DeferredJobRegistry,
     FailedJobRegistry,
-    ScheduledJobRegistry,
-    StartedJobRegistry,
 )
 
 from syncer.errors import SyncerError
 from syncer.service import child_argv
 from syncer.store_clock import SIMULATED_CLOCK_VAR
 from syncer.store_push import PushStore
-from workers.enqueue import QUEUES, enqueue_unique, job_id
+from workers.enqueue import QUEUES, enqueue_unique, job_id, jobs_in_flight
 
 QUIET_TIMEOUT_S = 60.0
 POLL_S = 0.05
@@ -124,15 +121,6 @@ class DemoService:
         base_id = job_id(name, self.org, "schedule")
         enqueue_unique(self.redis, queue, func, (str(self.config_path), *args), base_id)
 
-    def _jobs_in_flight(self) -> int:
-        total = 0
-        for name in QUEUES:
-            queue = Queue(name, connection=self.redis)
-            total += queue.count + int(self.redis.llen(queue.intermediate_queue_key))
-            for registry in (StartedJobRegistry, ScheduledJobRegistry, DeferredJobRegistry):
-                total += registry(queue=queue).count
-        return total
-
     def failed_jobs(self) -> int:
         return sum(
             FailedJobRegistry(queue=Queue(name, connection=self.redis)).count for name in QUEUES
@@ -151,7 +139,7 @@ class DemoService:
         def quiet() -> bool:
             nonlocal previous
             self._check_children()
-            jobs = self._jobs_in_flight()
+            jobs = jobs_in_flight(self.redis)
             drained, deliveries = emulators()
             look = (jobs, drained, deliveries, tuple(sorted(self.counters().items())))
             settled = jobs == 0 and drained and look == previous

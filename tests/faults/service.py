@@ -31,7 +31,6 @@ from typing import Any
 import redis as redis_lib
 from rq import Queue, SimpleWorker
 from rq.registry import (
-    DeferredJobRegistry,
     FailedJobRegistry,
     ScheduledJobRegistry,
     StartedJobRegistry,
@@ -46,7 +45,7 @@ from tests.faults.story import STORY_RUNS, seed
 from tests.faults.trials import Lab
 from tests.faults.worlds import BOB, MONDAY, NOW, FaultWorld, ProviderKind, Snapshot, fault_world
 from workers import jobs
-from workers.enqueue import QUEUES, enqueue_unique, job_id, pull_job_id
+from workers.enqueue import QUEUES, enqueue_unique, job_id, jobs_in_flight, pull_job_id
 
 ROOT = Path(__file__).resolve().parents[2]
 QUIET_TIMEOUT_S = 90.0
@@ -126,15 +125,6 @@ class Service:
 
     # -- rq's upkeep, by hand ----------------------------------------------------------------
 
-    def in_flight(self) -> int:
-        total = 0
-        for name in QUEUES:
-            queue = Queue(name, connection=self.redis)
-            total += queue.count + int(self.redis.llen(queue.intermediate_queue_key))
-            for registry in (StartedJobRegistry, ScheduledJobRegistry, DeferredJobRegistry):
-                total += registry(queue=queue).count
-        return total
-
     def failed(self) -> list[str]:
         found = []
         for name in QUEUES:
@@ -198,7 +188,7 @@ class Service:
                     self.workers = [p for p in self.workers if p.poll() is None]
                     self.start_worker()
                 self.make_due()
-                calm = calm + 1 if self.in_flight() == 0 else 0
+                calm = calm + 1 if jobs_in_flight(self.redis) == 0 else 0
             except (redis_lib.ConnectionError, redis_lib.BusyLoadingError):
                 calm = 0  # Redis is restarting: the service waits for it, so do we
             if calm >= 3:  # three looks 50 ms apart: a job moving between lists shows
