@@ -198,18 +198,8 @@ class GoogleSession:
             attempt,
             provider="google",
             classify=partial(classify_google_error, cursor_call=cursor_call),
-            on_retry=self._log_retry,
+            log=self.log,
             **self._retry,
-        )
-
-    def _log_retry(self, error: ProviderError, attempt: int, delay: float) -> None:
-        self.log.info(
-            "provider.retry",
-            provider="google",
-            status=error.status,
-            reason=error.reason,
-            attempt=attempt,
-            delay=round(delay, 3),
         )
 
 

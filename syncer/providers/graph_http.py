@@ -215,7 +215,7 @@ class GraphSession:
             attempt,
             provider="microsoft",
             classify=partial(classify_graph_error, cursor_call=cursor_call),
-            on_retry=self._log_retry,
+            log=self.log,
             **self._retry,
         )
 
@@ -239,16 +239,6 @@ class GraphSession:
             if not link:
                 return items, page
             page = send("GET", str(link))
-
-    def _log_retry(self, error: ProviderError, attempt: int, delay: float) -> None:
-        self.log.info(
-            "provider.retry",
-            provider="microsoft",
-            status=error.status,
-            reason=error.reason,
-            attempt=attempt,
-            delay=round(delay, 3),
-        )
 
 
 __all__ = [

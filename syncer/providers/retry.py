@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from syncer.errors import ProviderError
 
@@ -71,13 +71,14 @@ def call_with_retry(
     sleep: Callable[[float], None] = time.sleep,
     rng: random.Random | None = None,
     on_retry: Callable[[ProviderError, int, float], None] | None = None,
+    log: Any = None,
 ) -> T:
     """Call `fn` until it succeeds, a non-retryable error comes, or `max_attempts` are spent.
 
     Every failure leaves as a `ProviderError` (or child) from `classify`, chained to the original
     exception; an exception `classify` does not recognise (returns None) is re-raised untouched,
-    since it is a bug rather than a provider failure. `on_retry(error, attempt, delay)` lets the
-    caller log each retry.
+    since it is a bug rather than a provider failure. With `log` (a structlog logger) each
+    retry is logged as `provider.retry`; `on_retry(error, attempt, delay)` is told of it too.
     """
     attempt = 0
     while True:
@@ -99,6 +100,15 @@ def call_with_retry(
             delay = error.retry_after
         else:
             delay = backoff_delay(attempt, base_delay=base_delay, max_delay=max_delay, rng=rng)
+        if log is not None:
+            log.info(
+                "provider.retry",
+                provider=provider,
+                status=error.status,
+                reason=error.reason,
+                attempt=attempt,
+                delay=round(delay, 3),
+            )
         if on_retry is not None:
             on_retry(error, attempt, delay)
         sleep(delay)
