@@ -7,15 +7,11 @@ README."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 import shutil
-import signal
 import struct
 import subprocess
-import sys
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -30,6 +26,7 @@ from syncer.sandbox.tls import TlsFiles, ensure_tls_files
 from syncer.store import Store
 from syncer.store_clock import SimulatedClock
 from syncer.web import create_app
+from tests.integration.demo_serve import app_url, start_demo, stop_demo
 from tests.integration.google_org import GoogleOrg, google_org
 from tests.integration.report_org import HOSTILE_NAME, HOSTILE_TEAM, with_teams
 from tests.integration.service_world import free_port, wait_for
@@ -175,7 +172,6 @@ def png_size(path: Path) -> tuple[int, int]:
 
 
 DEMO_ORG = "demo"  # config/demo.yaml's org
-DEMO_TIMEOUT_S = 90.0
 
 
 @dataclass(frozen=True)
@@ -191,35 +187,16 @@ def demo_app(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Iterat
     demo org seeded across the Google and Microsoft emulators, its story played through the
     real service; once it says where its web app is, the app keeps serving until the module
     ends."""
-    data_dir = tmp_path_factory.mktemp("demo")
-    env = {**os.environ, "SYNCER_DATA_DIR": str(data_dir), "REDIS_URL": redis_url}
-    started = time.monotonic()
-    proc = subprocess.Popen(
-        [str(Path(sys.executable).parent / "syncer"), "demo", "--serve"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    assert proc.stdout is not None
-    lines: list[str] = []
+    proc, lines, _ = start_demo(tmp_path_factory.mktemp("demo"), redis_url)
     client = redis_lib.Redis.from_url(redis_url)
     try:
-        for line in proc.stdout:  # the story first, then where the app is, then how to use it
-            lines.append(line)
-            if line.lstrip().startswith("syncer report -c"):
-                break
-            assert time.monotonic() - started < DEMO_TIMEOUT_S, "".join(lines)
         out = "".join(lines)
         assert "job(s) failed" not in out and "(note:" not in out, out
-        health = next(w for line in lines for w in line.split() if w.endswith("/healthz"))
-        url = health.removesuffix("/healthz")
+        url = app_url(lines)
         assert url.startswith("http://127.0.0.1:"), url
         yield DemoApp(url, out, SimulatedClock(client, DEMO_ORG).now())
     finally:
-        proc.send_signal(signal.SIGTERM)
-        rest, _ = proc.communicate(timeout=60)
+        rest = stop_demo(proc)
         Store(client, DEMO_ORG).wipe()
         client.close()
     assert proc.returncode == 0, "".join(lines) + rest

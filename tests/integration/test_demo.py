@@ -7,11 +7,6 @@ what it printed, what it left in Redis and what its web app answered while it wa
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -24,9 +19,7 @@ from click.testing import CliRunner
 from syncer.cli import cli
 from syncer.store import Store
 from syncer.store_push import PushStore
-
-ROOT = Path(__file__).resolve().parents[2]
-DEMO_TIMEOUT_S = 90.0
+from tests.integration.demo_serve import app_url, start_demo, stop_demo
 
 
 @dataclass(frozen=True)
@@ -47,31 +40,12 @@ def _get(url: str) -> str:
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Iterator[DemoRun]:
     data_dir = tmp_path_factory.mktemp("demo")
-    env = {**os.environ, "SYNCER_DATA_DIR": str(data_dir), "REDIS_URL": redis_url}
-    started = time.monotonic()
-    proc = subprocess.Popen(
-        [str(Path(sys.executable).parent / "syncer"), "demo", "--serve"],  # the README's
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    assert proc.stdout is not None
-    lines: list[str] = []
+    proc, lines, seconds = start_demo(data_dir, redis_url)
     try:
-        for line in proc.stdout:  # the demo tells its story, then says where the app is
-            lines.append(line)
-            if line.lstrip().startswith("syncer report -c"):
-                break
-            assert time.monotonic() - started < DEMO_TIMEOUT_S, "".join(lines)
-        seconds = time.monotonic() - started
-        url = next(w for line in lines for w in line.split() if w.endswith("/healthz"))
-        base = url.removesuffix("/healthz")
+        base = app_url(lines)
         healthz, metrics = _get(base + "/healthz"), _get(base + "/metrics")
     finally:
-        proc.send_signal(signal.SIGTERM)
-        rest, _ = proc.communicate(timeout=60)
+        rest = stop_demo(proc)
     out = "".join(lines) + rest
     assert proc.returncode == 0, out
     client = redis_lib.Redis.from_url(redis_url)
