@@ -135,15 +135,16 @@ def running_web(config_path: Path, port: int) -> Iterator[None]:
         thread.join(timeout=10)
 
 
-@contextmanager
-def service_world(
-    tmp: Path, tls: TlsFiles, redis_url: str, org: str, extra_config: str = ""
-) -> Iterator[ServiceWorld]:
-    os.environ["REDIS_URL"] = redis_url  # in-process jobs find the same Redis
+def pushed_google_org(
+    tmp: Path, tls: TlsFiles, org: str, extra_config: str = ""
+) -> tuple[GoogleSandbox, Path, int]:
+    """A started Google emulator on the wall clock with Ana (the manager), Bob, Cat and Dan,
+    and a config for `org` whose web app, the push target, is on a free local port: (the
+    emulator, the config's path, the port). The caller stops the emulator."""
     sandbox = GoogleSandbox(GoogleState("acme.test"), tls=tls)
     base_url = sandbox.start()
     state = sandbox.state
-    state.clock.set(dt.datetime.now(dt.UTC))
+    state.clock.set(dt.datetime.now(dt.UTC))  # jobs use the wall clock
     for email, name, zone in (
         (ANA, "Ana", "Europe/Berlin"),
         (BOB, "Bob", "America/New_York"),
@@ -154,10 +155,20 @@ def service_world(
     key_file = tmp / "sa.json"
     key_file.write_text(json.dumps(state.issue_service_account("syncer@acme.test")))
     port = free_port()
-    config_path = tmp / "syncer.yaml"
+    config_path = (tmp / "syncer.yaml").resolve()
     web = f"web: {{public_url: 'http://127.0.0.1:{port}', bind: '127.0.0.1:{port}'}}\n"
     write_config(config_path, key_file, base_url, tls.ca_cert, web + extra_config)
     config_path.write_text(config_path.read_text().replace("org: acme", f"org: {org}", 1))
+    return sandbox, config_path, port
+
+
+@contextmanager
+def service_world(
+    tmp: Path, tls: TlsFiles, redis_url: str, org: str, extra_config: str = ""
+) -> Iterator[ServiceWorld]:
+    os.environ["REDIS_URL"] = redis_url  # in-process jobs find the same Redis
+    sandbox, config_path, port = pushed_google_org(tmp, tls, org, extra_config)
+    state = sandbox.state
     client = redis_lib.Redis.from_url(redis_url)
     forget()
     world = ServiceWorld(state, config_path, client, redis_url, org, f"http://127.0.0.1:{port}")

@@ -38,12 +38,12 @@ from rq.job import Job
 from rq.registry import FailedJobRegistry, ScheduledJobRegistry, StartedJobRegistry
 
 from syncer.core.blocks import BEGIN_MARKER
-from syncer.sandbox.google import FaultRule, GoogleSandbox, GoogleState
+from syncer.sandbox.google import FaultRule, GoogleState
 from syncer.sandbox.tls import TlsFiles, ensure_tls_files
 from syncer.store import Store
 from syncer.store_push import PushStore
-from tests.integration.google_org import ANA, BOB, CAT, DAN, write_config
-from tests.integration.service_world import ROOT, free_port, wait_for
+from tests.integration.google_org import ANA, BOB, CAT, DAN
+from tests.integration.service_world import ROOT, pushed_google_org, wait_for
 from workers import jobs
 from workers.enqueue import QUEUES, pull_job_id
 from workers.jobs import INLINE_RETRY_AFTER_S
@@ -204,24 +204,8 @@ class RunWorld:
 
 @contextmanager
 def run_world(tmp: Path, tls: TlsFiles, redis_url: str, org: str) -> Iterator[RunWorld]:
-    sandbox = GoogleSandbox(GoogleState("acme.test"), tls=tls)
-    base_url = sandbox.start()
+    sandbox, config_path, port = pushed_google_org(tmp, tls, org)
     state = sandbox.state
-    state.clock.set(dt.datetime.now(dt.UTC))  # jobs use the wall clock
-    for email, name, zone in (
-        (ANA, "Ana", "Europe/Berlin"),
-        (BOB, "Bob", "America/New_York"),
-        (CAT, "Cat", "Europe/Berlin"),
-        (DAN, "Dan", "Europe/Berlin"),
-    ):
-        state.add_person(email, name, time_zone=zone, manager=None if email == ANA else ANA)
-    key_file = tmp / "sa.json"
-    key_file.write_text(json.dumps(state.issue_service_account("syncer@acme.test")))
-    port = free_port()
-    config_path = (tmp / "syncer.yaml").resolve()
-    web = f"web: {{public_url: 'http://127.0.0.1:{port}', bind: '127.0.0.1:{port}'}}\n"
-    write_config(config_path, key_file, base_url, tls.ca_cert, web)
-    config_path.write_text(config_path.read_text().replace("org: acme", f"org: {org}", 1))
     client = redis_lib.Redis.from_url(redis_url)
     web_url = f"http://127.0.0.1:{port}"
     world = RunWorld(state, config_path, client, redis_url, org, web_url, tmp / "run.log")
