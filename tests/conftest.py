@@ -17,6 +17,7 @@ import pytest
 import redis as redis_lib
 
 from syncer.redis_server import ensure_embedded, stop_embedded
+from syncer.sandbox.tls import TlsFiles, ensure_tls_files
 from syncer.store import Store
 
 
@@ -27,6 +28,13 @@ def embedded_redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str
     url = ensure_embedded(data_dir)
     yield url
     stop_embedded(data_dir)
+
+
+@pytest.fixture(scope="session")
+def tls(tmp_path_factory: pytest.TempPathFactory) -> TlsFiles:
+    """The emulators' CA and server certificate: made once (key generation is slow), shared by
+    every test that starts an emulator over HTTPS."""
+    return ensure_tls_files(tmp_path_factory.mktemp("tls"))
 
 
 @pytest.fixture(scope="session")

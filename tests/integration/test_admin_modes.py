@@ -12,14 +12,9 @@ import pytest
 from syncer.core.blocks import BEGIN_MARKER
 from syncer.core.model import Pair
 from syncer.providers.base import MARKER_HOLD
-from syncer.sandbox.tls import TlsFiles, ensure_tls_files
+from syncer.sandbox.tls import TlsFiles
 from syncer.store import Store
 from tests.integration.admin_worlds import ANA, BOB, CAT, HOLDS, AdminWorld, Kind, admin_world
-
-
-@pytest.fixture(scope="module")
-def tls(tmp_path_factory: pytest.TempPathFactory) -> TlsFiles:
-    return ensure_tls_files(tmp_path_factory.mktemp("tls"))
 
 
 @pytest.fixture(params=["google", "microsoft"])

@@ -15,16 +15,11 @@ from syncer.core import blocks
 from syncer.core.blocks import BEGIN_MARKER
 from syncer.core.model import Pair
 from syncer.logging import configure_logging
-from syncer.sandbox.tls import TlsFiles, ensure_tls_files
+from syncer.sandbox.tls import TlsFiles
 from syncer.store import Store
 from tests.integration.admin_worlds import ANA, BOB, CAT, AdminWorld, Kind, admin_world
 
 SECRET = "Zanzibar-quokka-7731 salary review"
-
-
-@pytest.fixture(scope="module")
-def tls(tmp_path_factory: pytest.TempPathFactory) -> TlsFiles:
-    return ensure_tls_files(tmp_path_factory.mktemp("tls"))
 
 
 @pytest.fixture(params=["google", "microsoft"])

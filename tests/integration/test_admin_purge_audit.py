@@ -16,7 +16,7 @@ from syncer.cli import cli
 from syncer.core.blocks import BEGIN_MARKER
 from syncer.core.model import Pair
 from syncer.providers.base import MARKER_HOLD
-from syncer.sandbox.tls import TlsFiles, ensure_tls_files
+from syncer.sandbox.tls import TlsFiles
 from syncer.store import Store
 from tests.integration.admin_worlds import (
     ANA,
@@ -31,11 +31,6 @@ from tests.integration.admin_worlds import (
 
 ANA_TEXT = 'Ana\'s notes: <b>bold</b> &amp; "quotes" ünïcødé ✓\nsecond line'
 CAT_TEXT = "Cat's own words, kept\r\nexactly"
-
-
-@pytest.fixture(scope="module")
-def tls(tmp_path_factory: pytest.TempPathFactory) -> TlsFiles:
-    return ensure_tls_files(tmp_path_factory.mktemp("tls"))
 
 
 @pytest.fixture(params=["google", "microsoft"])

@@ -22,7 +22,7 @@ import redis as redis_lib
 import requests
 import uvicorn
 
-from syncer.sandbox.tls import TlsFiles, ensure_tls_files
+from syncer.sandbox.tls import TlsFiles
 from syncer.store import Store
 from syncer.store_clock import SimulatedClock
 from syncer.web import create_app
@@ -39,11 +39,6 @@ needs_chromium = pytest.mark.skipif(
     CHROMIUM is None,
     reason="headless Chromium is not installed (Debian: apt-get install -y chromium)",
 )
-
-
-@pytest.fixture(scope="module")
-def tls(tmp_path_factory: pytest.TempPathFactory) -> TlsFiles:
-    return ensure_tls_files(tmp_path_factory.mktemp("tls"))
 
 
 def own_org(world: GoogleOrg, org: str) -> None:

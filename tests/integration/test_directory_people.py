@@ -18,7 +18,7 @@ from syncer.engine import Engine
 from syncer.engine.providers import build_providers
 from syncer.sandbox.google import GoogleSandbox, GoogleState
 from syncer.sandbox.graph import GraphSandbox, GraphState
-from syncer.sandbox.tls import TlsFiles, ensure_tls_files
+from syncer.sandbox.tls import TlsFiles
 from syncer.store import Store
 
 ADA, ANA, BOB, CAT = "ada@acme.test", "ana@acme.test", "bob@acme.test", "cat@acme.test"
@@ -36,11 +36,6 @@ people:
 CONFIG_ONLY = f"""
   - {{email: {GUS}, manager: {ANA}, provider: google}}
 """
-
-
-@pytest.fixture(scope="module")
-def tls(tmp_path_factory: pytest.TempPathFactory) -> TlsFiles:
-    return ensure_tls_files(tmp_path_factory.mktemp("tls"))
 
 
 @dataclass

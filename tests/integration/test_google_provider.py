@@ -16,17 +16,12 @@ from syncer.core.model import BlockContent, OverrideChanged, Series, SeriesChang
 from syncer.errors import Conflict, CursorExpired
 from syncer.providers.base import MARKER_AGENDA, MARKER_BLOCK, PullResult
 from syncer.providers.google import GoogleProvider
-from syncer.sandbox.tls import TlsFiles, ensure_tls_files
+from syncer.sandbox.tls import TlsFiles
 from tests.contract.google_world import ALICE, BOB, GoogleWorld, google_world
 
 FIRST = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)  # a Monday, 10:00 in Paris
 WEEK = timedelta(days=7)
 ROOM = "c_188abc@resource.calendar.google.com"
-
-
-@pytest.fixture(scope="module")
-def tls(tmp_path_factory: pytest.TempPathFactory) -> TlsFiles:
-    return ensure_tls_files(tmp_path_factory.mktemp("google-tls"))
 
 
 @pytest.fixture

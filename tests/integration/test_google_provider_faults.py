@@ -14,16 +14,11 @@ import structlog
 from syncer.core.model import SeriesChanged
 from syncer.errors import ProviderError
 from syncer.sandbox.google import FaultRule
-from syncer.sandbox.tls import TlsFiles, ensure_tls_files
+from syncer.sandbox.tls import TlsFiles
 from tests.contract.google_world import ALICE, BOB, GoogleWorld, google_world
 
 FIRST = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 EVENTS = r"/calendars/[^/]+/events$"
-
-
-@pytest.fixture(scope="module")
-def tls(tmp_path_factory: pytest.TempPathFactory) -> TlsFiles:
-    return ensure_tls_files(tmp_path_factory.mktemp("google-tls"))
 
 
 @pytest.fixture

@@ -19,16 +19,11 @@ import pytest
 from googleapiclient.errors import HttpError
 
 from syncer.sandbox.google.clients import service
-from syncer.sandbox.tls import TlsFiles, ensure_tls_files
+from syncer.sandbox.tls import TlsFiles
 from syncer.store import Store
 from tests.integration.google_org import ANA, BERLIN, BOB, CAT, NOW, GoogleOrg, google_org
 
 START = dt.datetime(2026, 12, 2, 10, 0, tzinfo=BERLIN)  # a Wednesday after NOW
-
-
-@pytest.fixture(scope="module")
-def tls(tmp_path_factory: pytest.TempPathFactory) -> TlsFiles:
-    return ensure_tls_files(tmp_path_factory.mktemp("tls"))
 
 
 @pytest.fixture

@@ -18,16 +18,11 @@ from syncer.errors import Conflict, CursorExpired
 from syncer.providers.base import MARKER_BLOCK, PullResult
 from syncer.sandbox.graph import FaultRule
 from syncer.sandbox.graph.controls import teams_body
-from syncer.sandbox.tls import TlsFiles, ensure_tls_files
+from syncer.sandbox.tls import TlsFiles
 from tests.contract.microsoft_world import ALICE, BOB, MicrosoftWorld, microsoft_world
 
 FIRST = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)  # a Monday
 ROOM = "room.4@example.com"
-
-
-@pytest.fixture(scope="module")
-def tls(tmp_path_factory: pytest.TempPathFactory) -> TlsFiles:
-    return ensure_tls_files(tmp_path_factory.mktemp("graph-tls"))
 
 
 @pytest.fixture

@@ -12,15 +12,10 @@ import pytest
 from syncer.core.model import Pair
 from syncer.errors import ProviderError
 from syncer.providers.base import MARKER_AGENDA, MARKER_HOLD, MARKER_PAIR
-from syncer.sandbox.tls import TlsFiles, ensure_tls_files
+from syncer.sandbox.tls import TlsFiles
 from tests.contract.microsoft_world import ALICE, BOB, MicrosoftWorld, microsoft_world
 
 FIRST = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture(scope="module")
-def tls(tmp_path_factory: pytest.TempPathFactory) -> TlsFiles:
-    return ensure_tls_files(tmp_path_factory.mktemp("graph-docs-tls"))
 
 
 @pytest.fixture

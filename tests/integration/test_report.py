@@ -19,7 +19,7 @@ from click.testing import CliRunner
 
 from syncer.cli import cli
 from syncer.report import render_report
-from syncer.sandbox.tls import TlsFiles, ensure_tls_files
+from syncer.sandbox.tls import TlsFiles
 from syncer.store import Store
 from tests.integration.google_org import ANA, BOB, CAT, DAN, NOW, google_org
 from tests.integration.report_org import (
@@ -31,11 +31,6 @@ from tests.integration.report_org import (
 )
 
 SCHEMA = json.loads((Path(__file__).parents[2] / "docs" / "report.schema.json").read_text())
-
-
-@pytest.fixture(scope="module")
-def tls(tmp_path_factory: pytest.TempPathFactory) -> TlsFiles:
-    return ensure_tls_files(tmp_path_factory.mktemp("tls"))
 
 
 @pytest.fixture

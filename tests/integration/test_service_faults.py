@@ -11,17 +11,12 @@ from rq.registry import ScheduledJobRegistry, StartedJobRegistry
 from rq.scheduler import RQScheduler
 
 from syncer.core.blocks import BEGIN_MARKER
-from syncer.sandbox.tls import TlsFiles, ensure_tls_files
+from syncer.sandbox.tls import TlsFiles
 from tests.integration.google_org import ANA, BOB
 from tests.integration.service_world import ServiceWorld, service_world, wait_for
 from tests.integration.test_service_push import weekly_one_on_one
 from workers import jobs
 from workers.enqueue import QUEUES
-
-
-@pytest.fixture(scope="module")
-def tls(tmp_path_factory: pytest.TempPathFactory) -> TlsFiles:
-    return ensure_tls_files(tmp_path_factory.mktemp("tls"))
 
 
 @pytest.fixture

@@ -33,7 +33,7 @@ from rq import Queue, SimpleWorker
 from syncer.core.blocks import BEGIN_MARKER
 from syncer.sandbox.graph import GraphSandbox, GraphState
 from syncer.sandbox.graph.subscriptions import Subscription
-from syncer.sandbox.tls import TlsFiles, ensure_tls_files
+from syncer.sandbox.tls import TlsFiles
 from syncer.store import Store
 from syncer.store_push import PushStore
 from tests.integration.graph_org import ANA, BOB, MICROSOFT_PEOPLE, ROOM, write_config
@@ -129,11 +129,6 @@ def running_web_tls(config_path: Path, port: int, tls: TlsFiles) -> Iterator[Non
     finally:
         server.should_exit = True
         thread.join(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def tls(tmp_path_factory: pytest.TempPathFactory) -> TlsFiles:
-    return ensure_tls_files(tmp_path_factory.mktemp("tls"))
 
 
 @pytest.fixture

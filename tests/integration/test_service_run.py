@@ -39,7 +39,7 @@ from rq.registry import FailedJobRegistry, ScheduledJobRegistry, StartedJobRegis
 
 from syncer.core.blocks import BEGIN_MARKER
 from syncer.sandbox.google import FaultRule, GoogleState
-from syncer.sandbox.tls import TlsFiles, ensure_tls_files
+from syncer.sandbox.tls import TlsFiles
 from syncer.store import Store
 from syncer.store_push import PushStore
 from tests.integration.google_org import ANA, BOB, CAT, DAN
@@ -252,11 +252,6 @@ def last_monday(world: RunWorld) -> dt.datetime:
     return (now - timedelta(days=now.weekday() + 42)).replace(
         hour=15, minute=0, second=0, microsecond=0
     )
-
-
-@pytest.fixture(scope="module")
-def tls(tmp_path_factory: pytest.TempPathFactory) -> TlsFiles:
-    return ensure_tls_files(tmp_path_factory.mktemp("tls"))
 
 
 @pytest.fixture(scope="module")

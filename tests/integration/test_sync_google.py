@@ -13,17 +13,12 @@ import pytest
 from syncer.core.blocks import BEGIN_MARKER, END_MARKER
 from syncer.engine import SyncSummary
 from syncer.sandbox.google import FaultRule
-from syncer.sandbox.tls import TlsFiles, ensure_tls_files
+from syncer.sandbox.tls import TlsFiles
 from syncer.store import Store
 from tests.integration.google_org import ANA, BERLIN, BOB, CAT, DAN, NOW, GoogleOrg, google_org
 
 FIRST = dt.datetime(2026, 9, 28, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=2)))  # Mon 10:00
 PERSONAL = 'Ana\'s notes: <b>bold</b> &amp; "quotes" < > & ünïcødé ✓\nsecond line'
-
-
-@pytest.fixture(scope="module")
-def tls(tmp_path_factory: pytest.TempPathFactory) -> TlsFiles:
-    return ensure_tls_files(tmp_path_factory.mktemp("tls"))
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ import pytest
 from syncer.core.blocks import BEGIN_MARKER
 from syncer.providers.base import MARKER_HOLD, MARKER_KEYS
 from syncer.sandbox.google.clients import service
-from syncer.sandbox.tls import TlsFiles, ensure_tls_files
+from syncer.sandbox.tls import TlsFiles
 from syncer.store import Store
 from tests.integration.google_org import ANA, BOB, CAT, NOW, GoogleOrg, google_org
 
@@ -28,11 +28,6 @@ FIRST = dt.datetime(2026, 9, 28, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=2)
 MONDAY = dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.UTC)  # next Monday, 10:00 Berlin
 HOLDS = "mode: full\npolicy: {reschedule: {hold: true}}"
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module")
-def tls(tmp_path_factory: pytest.TempPathFactory) -> TlsFiles:
-    return ensure_tls_files(tmp_path_factory.mktemp("tls"))
 
 
 @pytest.fixture

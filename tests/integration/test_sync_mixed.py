@@ -18,17 +18,12 @@ import pytest
 
 from syncer.core.blocks import BEGIN_MARKER
 from syncer.sandbox.mixed import CrossMeeting, seed_cross_provider_one_on_one
-from syncer.sandbox.tls import TlsFiles, ensure_tls_files
+from syncer.sandbox.tls import TlsFiles
 from syncer.store import Store
 from tests.integration.graph_org import ANA, BOB, GIL, MIXED_PEOPLE, NOW, GraphOrg, graph_org
 
 FIRST = dt.datetime(2026, 9, 28, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=2)))  # Mon 10:00
 MONDAY = dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.UTC)  # next Monday, 10:00 Berlin
-
-
-@pytest.fixture(scope="module")
-def tls(tmp_path_factory: pytest.TempPathFactory) -> TlsFiles:
-    return ensure_tls_files(tmp_path_factory.mktemp("tls"))
 
 
 @pytest.fixture

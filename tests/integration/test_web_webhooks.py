@@ -11,15 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from syncer.sandbox.tls import TlsFiles, ensure_tls_files
+from syncer.sandbox.tls import TlsFiles
 from tests.integration.google_org import ANA
 from tests.integration.service_world import ServiceWorld, service_world
 from workers import jobs
-
-
-@pytest.fixture(scope="module")
-def tls(tmp_path_factory: pytest.TempPathFactory) -> TlsFiles:
-    return ensure_tls_files(tmp_path_factory.mktemp("tls"))
 
 
 @pytest.fixture
