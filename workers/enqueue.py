@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import re
+import time
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any, Literal
@@ -124,3 +125,44 @@ def jobs_in_flight(connection: Redis) -> int:
         for registry in (StartedJobRegistry, ScheduledJobRegistry, DeferredJobRegistry):
             total += registry(queue=queue).count
     return total
+
+
+def requeue_lost(connection: Redis, settle_s: float = 1.0) -> list[str]:
+    """Put back jobs rq lost, and return their ids.
+
+    A worker listening on several queues pops a job (BLPOP; rq keeps its intermediate queue
+    only for a worker of one queue) and records it as started a moment later. Killed in that
+    moment, the job is queued by its status but in no queue and no registry: it never runs,
+    and its id, still taken, makes `enqueue_unique` call every later change "covered". A job
+    found so twice, `settle_s` apart (a live worker has recorded it by then), is pushed back
+    on its queue. Jobs of every org on this Redis are looked at: rq's keys are not per org."""
+    lost = _unlisted_queued(connection)
+    if lost and settle_s > 0:
+        time.sleep(settle_s)
+        lost &= _unlisted_queued(connection)
+    for job_id_ in sorted(lost):
+        with contextlib.suppress(NoSuchJobError, InvalidJobOperation):
+            job = Job.fetch(job_id_, connection=connection)
+            if job.get_status() == JobStatus.QUEUED and job.origin in QUEUES:
+                # At the front: it was next when it was popped.
+                Queue(job.origin, connection=connection).enqueue_job(job, at_front=True)
+    return sorted(lost)
+
+
+def _unlisted_queued(connection: Redis) -> set[str]:
+    """Ids of jobs whose status is queued but that no queue of ours lists, nor any registry."""
+    listed: set[str] = set()
+    for name in QUEUES:
+        queue = Queue(name, connection=connection)
+        listed.update(queue.get_job_ids(), queue.intermediate_queue.get_job_ids())
+        for registry in (StartedJobRegistry, ScheduledJobRegistry, DeferredJobRegistry):
+            listed.update(registry(queue=queue).get_job_ids(cleanup=False))
+    found = set()
+    for key in connection.scan_iter(match="rq:job:*", count=1000):
+        job_id_ = key.decode() if isinstance(key, bytes) else str(key)
+        job_id_ = job_id_.removeprefix("rq:job:")
+        if ":" in job_id_ or job_id_ in listed:
+            continue  # a job's sub-key (e.g. its dependents), or a job where it belongs
+        if _status(connection, job_id_) == JobStatus.QUEUED:
+            found.add(job_id_)
+    return found

@@ -15,13 +15,14 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import structlog
 from rq import get_current_job
 
 from syncer.engine import jobs as engine_jobs
 from syncer.engine import push as engine_push
 from syncer.errors import ProviderError
 from workers.context import Context, context
-from workers.enqueue import enqueue_unique, pair_job_id, pull_job_id
+from workers.enqueue import enqueue_unique, pair_job_id, pull_job_id, requeue_lost
 
 INLINE_RETRY_AFTER_S = 30.0  # longer Retry-After: re-enqueue for later, free the worker
 
@@ -225,6 +226,16 @@ def plan_all(config_path: str, queue: str = "default") -> int:
             ctx.redis, queue, pairs, (config_path, [key]), pair_job_id(ctx.config.org, key)
         )
     return len(keys)
+
+
+def upkeep(config_path: str) -> int:
+    """What rq's own maintenance misses, every few minutes: jobs a worker killed between
+    popping and starting them go back on their queue (see `requeue_lost`)."""
+    ctx = context(config_path)
+    lost = requeue_lost(ctx.redis)
+    if lost:
+        structlog.get_logger().warning("jobs.requeued_lost", org=ctx.config.org, jobs=lost)
+    return len(lost)
 
 
 def hourly(config_path: str) -> int:

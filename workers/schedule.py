@@ -5,6 +5,7 @@
                (push_sweep_minutes, daily by default, with push on: changes arrive by push)
     renew      every renew_hours    open/renew push channels (only with web.public_url)
     hourly     every hour           agenda sections and overdue flags at the org's local hours
+    upkeep     every 5 minutes      jobs lost by a worker killed mid-dequeue go back on their queue
 
 Several schedulers may run (rq registers each in Redis); every job they enqueue has a
 deterministic id, so two schedulers firing at once still make one job per calendar.
@@ -20,6 +21,8 @@ from rq.cron import CronScheduler
 from syncer.config import SyncerConfig
 from workers import jobs
 
+UPKEEP_S = 300
+
 
 def build_scheduler(
     connection: Redis, config: SyncerConfig, config_path: str, *, name: str = ""
@@ -33,4 +36,5 @@ def build_scheduler(
     if config.web.public_url:
         scheduler.register(jobs.renew, "default", args=args, interval=schedule.renew_hours * 3600)
     scheduler.register(jobs.hourly, "default", args=args, cron="0 * * * *")
+    scheduler.register(jobs.upkeep, "default", args=args, interval=UPKEEP_S)
     return scheduler

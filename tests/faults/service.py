@@ -45,7 +45,14 @@ from tests.faults.story import STORY_RUNS, seed
 from tests.faults.trials import Lab
 from tests.faults.worlds import BOB, MONDAY, NOW, FaultWorld, ProviderKind, Snapshot, fault_world
 from workers import jobs
-from workers.enqueue import QUEUES, enqueue_unique, job_id, jobs_in_flight, pull_job_id
+from workers.enqueue import (
+    QUEUES,
+    enqueue_unique,
+    job_id,
+    jobs_in_flight,
+    pull_job_id,
+    requeue_lost,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 QUIET_TIMEOUT_S = 90.0
@@ -147,6 +154,7 @@ class Service:
         helper = SimpleWorker(
             [Queue(q, connection=self.redis) for q in QUEUES], connection=self.redis
         )
+        requeue_lost(self.redis, settle_s=0)  # the service's upkeep job, due later
         count = 0
         for name in QUEUES:
             queue = Queue(name, connection=self.redis)

@@ -34,5 +34,6 @@ def test_the_sweep_runs_daily_with_push_and_hourly_without(
         assert by_name["sweep"].interval == sweep_s
         assert ("renew" in by_name) is bool(public_url)
         assert by_name["pull_all"].interval == 15 * 60
+        assert by_name["upkeep"].interval == 300  # lost jobs requeued
     finally:
         client.close()
