@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from rq.registry import ScheduledJobRegistry, StartedJobRegistry
+from rq.registry import StartedJobRegistry
 from rq.scheduler import RQScheduler
 
 from syncer.core.blocks import BEGIN_MARKER
@@ -16,7 +16,7 @@ from tests.integration.google_org import ANA, BOB
 from tests.integration.service_world import ServiceWorld, service_world, wait_for
 from tests.integration.test_service_push import weekly_one_on_one
 from workers import jobs
-from workers.enqueue import QUEUES
+from workers.enqueue import QUEUES, jobs_in_flight
 
 
 @pytest.fixture
@@ -30,14 +30,7 @@ def docs_created(world: ServiceWorld) -> int:
 
 
 def idle(world: ServiceWorld) -> bool:
-    for name in QUEUES:
-        queue = world.queue(name)
-        started = StartedJobRegistry(queue=queue).get_job_ids(cleanup=False)
-        scheduled = ScheduledJobRegistry(queue=queue).get_job_ids(cleanup=False)
-        moving = queue.intermediate_queue.get_job_ids()  # dequeued, not yet started
-        if queue.count or started or scheduled or moving:
-            return False
-    return True
+    return jobs_in_flight(world.redis) == 0
 
 
 def abandoned_jobs_requeued(world: ServiceWorld) -> int:
