@@ -127,19 +127,20 @@ def jobs_in_flight(connection: Redis) -> int:
     return total
 
 
-def requeue_lost(connection: Redis, settle_s: float = 1.0) -> list[str]:
-    """Put back jobs rq lost, and return their ids.
+def requeue_lost(connection: Redis, org: str, settle_s: float = 1.0) -> list[str]:
+    """Put back `org`'s jobs that rq lost, and return their ids.
 
     A worker listening on several queues pops a job (BLPOP; rq keeps its intermediate queue
     only for a worker of one queue) and records it as started a moment later. Killed in that
     moment, the job is queued by its status but in no queue and no registry: it never runs,
     and its id, still taken, makes `enqueue_unique` call every later change "covered". A job
     found so twice, `settle_s` apart (a live worker has recorded it by then), is pushed back
-    on its queue. Jobs of every org on this Redis are looked at: rq's keys are not per org."""
-    lost = _unlisted_queued(connection)
+    on its queue. Only `org`'s jobs (its name is in their ids): rq's keys are shared by every
+    org on the Redis, and another org's stale job is its own upkeep's to judge."""
+    lost = _unlisted_queued(connection, org)
     if lost and settle_s > 0:
         time.sleep(settle_s)
-        lost &= _unlisted_queued(connection)
+        lost &= _unlisted_queued(connection, org)
     for job_id_ in sorted(lost):
         with contextlib.suppress(NoSuchJobError, InvalidJobOperation):
             job = Job.fetch(job_id_, connection=connection)
@@ -149,8 +150,8 @@ def requeue_lost(connection: Redis, settle_s: float = 1.0) -> list[str]:
     return sorted(lost)
 
 
-def _unlisted_queued(connection: Redis) -> set[str]:
-    """Ids of jobs whose status is queued but that no queue of ours lists, nor any registry."""
+def _unlisted_queued(connection: Redis, org: str) -> set[str]:
+    """Ids of `org`'s jobs whose status is queued but that no queue lists, nor any registry."""
     listed: set[str] = set()
     for name in QUEUES:
         queue = Queue(name, connection=connection)
@@ -158,7 +159,7 @@ def _unlisted_queued(connection: Redis) -> set[str]:
         for registry in (StartedJobRegistry, ScheduledJobRegistry, DeferredJobRegistry):
             listed.update(registry(queue=queue).get_job_ids(cleanup=False))
     found = set()
-    for key in connection.scan_iter(match="rq:job:*", count=1000):
+    for key in connection.scan_iter(match=f"rq:job:*-{_UNSAFE.sub('_', org)[:40]}-*", count=1000):
         job_id_ = key.decode() if isinstance(key, bytes) else str(key)
         job_id_ = job_id_.removeprefix("rq:job:")
         if ":" in job_id_ or job_id_ in listed:

@@ -232,7 +232,7 @@ def upkeep(config_path: str) -> int:
     """What rq's own maintenance misses, every few minutes: jobs a worker killed between
     popping and starting them go back on their queue (see `requeue_lost`)."""
     ctx = context(config_path)
-    lost = requeue_lost(ctx.redis)
+    lost = requeue_lost(ctx.redis, ctx.config.org)
     if lost:
         structlog.get_logger().warning("jobs.requeued_lost", org=ctx.config.org, jobs=lost)
     return len(lost)

@@ -154,7 +154,7 @@ class Service:
         helper = SimpleWorker(
             [Queue(q, connection=self.redis) for q in QUEUES], connection=self.redis
         )
-        requeue_lost(self.redis, settle_s=0)  # the service's upkeep job, due later
+        requeue_lost(self.redis, self.org, settle_s=0)  # the service's upkeep job, due later
         count = 0
         for name in QUEUES:
             queue = Queue(name, connection=self.redis)

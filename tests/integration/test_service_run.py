@@ -232,8 +232,8 @@ def run_world(tmp: Path, tls: TlsFiles, redis_url: str, org: str) -> Iterator[Ru
                         Job.fetch(job_id, connection=client).delete()
             queue = Queue(name, connection=client)
             for job_id in queue.get_job_ids():
-                if world.mine(job_id):
-                    queue.remove(job_id)
+                if world.mine(job_id):  # the job too, not only its place in the queue
+                    Job.fetch(job_id, connection=client).delete()
         Store(client, org).wipe()
         client.close()
         sandbox.stop()
