@@ -9,7 +9,7 @@ Trials (tests/faults/trials.py, the code the tests run in their CI form):
 - clock: runs across a DST change and a year boundary vs the pure core;
 - through the real service (`syncer worker` processes on the simulated clock, a Redis of
   their own): workers killed with SIGKILL at random points of their jobs (>= 100 kills in
-  all), Redis flushed and restarted under running workers.
+  all), Redis flushed and restarted under running workers, 20% of API calls failing.
 Each trial's end is compared with a clean twin's. Last line:
 `faults: <trials> trials, <violations> violations`.
 Run: `python benchmarks/faults.py [--quick] [--seed N]`.
@@ -34,7 +34,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from syncer.redis_server import ensure_embedded, stop_embedded
 from syncer.sandbox.tls import ensure_tls_files
 from tests.faults.clock import clock_trial
-from tests.faults.service_trials import clean_service_run, kill_trial, redis_service_trial
+from tests.faults.service_trials import (
+    api_fault_service_trial,
+    clean_service_run,
+    kill_trial,
+    redis_service_trial,
+)
 from tests.faults.trials import (
     Lab,
     Outcome,
@@ -48,9 +53,10 @@ from tests.faults.worlds import PROVIDERS, ProviderKind
 
 FULL = {"races": 500, "api": 10, "cursors": 10, "wipes": 10, "restarts": 5}
 QUICK = {"races": 50, "api": 2, "cursors": 2, "wipes": 2, "restarts": 1}
-# Service trials per provider: stories of three kills each, Redis flushes, Redis restarts.
-SERVICE_FULL = {"kills": 20, "flushes": 3, "restarts": 3}
-SERVICE_QUICK = {"kills": 1, "flushes": 1, "restarts": 1}
+# Service trials per provider: stories of three kills each, Redis flushes, Redis restarts,
+# stories with 20% of API calls failing.
+SERVICE_FULL = {"kills": 20, "flushes": 3, "restarts": 3, "api": 5}
+SERVICE_QUICK = {"kills": 1, "flushes": 1, "restarts": 1, "api": 1}
 
 
 def _runs(
@@ -72,6 +78,7 @@ def _service_runs(
         "kills": lambda: kill_trial(lab, kind, rng, clean),
         "flushes": lambda: redis_service_trial(lab, kind, rng, clean, restart=False),
         "restarts": lambda: redis_service_trial(lab, kind, rng, clean, restart=True),
+        "api": lambda: api_fault_service_trial(lab, kind, rng, clean),
     }
 
 

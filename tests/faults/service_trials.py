@@ -14,7 +14,15 @@ from collections.abc import Callable
 from syncer.redis_server import ensure_embedded, stop_embedded
 from tests.faults.service import Picture, Service, picture, running_service, tell_service
 from tests.faults.story import no_duplicates, settled
-from tests.faults.trials import Lab, Outcome, on_calls
+from tests.faults.trials import (
+    FAULT_RATE,
+    MAX_CALL_RATIO,
+    FlakyGoogle,
+    FlakyGraph,
+    Lab,
+    Outcome,
+    on_calls,
+)
 from tests.faults.worlds import ProviderKind
 
 MAX_DELAY_S = 0.08
@@ -155,4 +163,34 @@ def redis_service_trial(
             armed.close()
         outcome.calls = service.world.calls()
         outcome.violations += [f"redis {name} {kind}: {v}" for v in settled(service.world)]
+    return outcome
+
+
+def api_fault_service_trial(
+    lab: Lab, kind: ProviderKind, rng: random.Random, clean: list[Picture]
+) -> Outcome:
+    """The story through the service with 20% of API calls answered 429 (Retry-After), 500,
+    503 or dropped: the worker processes retry (inline, or as delayed jobs), every run ends as
+    the clean service run did, no job fails, and the calls stay within 2x the clean run's."""
+    clean_calls = clean[-1].calls
+    outcome = Outcome(trials=1, clean_calls=clean_calls)
+    with running_service(lab, kind, f"api-{lab.made + 1}") as service:
+        flaky = FlakyGoogle(rng, FAULT_RATE) if kind == "google" else FlakyGraph(rng, FAULT_RATE)
+        service.world.state.faults.add(flaky)
+
+        def after(step: int) -> None:
+            label = f"api faults {kind} (run {step})"
+            outcome.violations.extend(_check(service, clean[step], label))
+
+        service.start_worker()
+        try:
+            tell_service(service, after=after)
+        finally:
+            service.world.state.faults.clear()
+        outcome.calls = service.world.calls()
+        if outcome.calls > MAX_CALL_RATIO * clean_calls:
+            outcome.violations.append(
+                f"api faults {kind}: {outcome.calls} calls > 2 x {clean_calls}"
+            )
+        outcome.violations += [f"api faults {kind}: {v}" for v in settled(service.world)]
     return outcome

@@ -1,7 +1,8 @@
 """The fault suite through the real service (tests/faults/service_trials.py): `syncer worker`
 processes killed with SIGKILL at random points of their jobs, Redis flushed or restarted under
-them. Each run's end is compared with a clean service twin's. The CI form runs one story per
-fault and provider (three kills each); `slow` and benchmarks/faults.py the rest.
+them, a fifth of API calls failing under them. Each run's end is compared with a clean
+service twin's. The CI form runs one story per fault and provider (three kills each); `slow`
+and benchmarks/faults.py the rest.
 """
 
 from __future__ import annotations
@@ -11,7 +12,12 @@ import random
 import pytest
 
 from tests.faults.service import Picture
-from tests.faults.service_trials import clean_service_run, kill_trial, redis_service_trial
+from tests.faults.service_trials import (
+    api_fault_service_trial,
+    clean_service_run,
+    kill_trial,
+    redis_service_trial,
+)
 from tests.faults.trials import Lab
 from tests.faults.worlds import PROVIDERS, ProviderKind
 
@@ -54,3 +60,12 @@ def test_redis_lost_under_running_workers_recovers_by_the_sweep(
 ) -> None:
     rng = random.Random(f"redis-{kind}-{restart}")
     assert redis_service_trial(lab, kind, rng, clean(lab, kind), restart).violations == []
+
+
+@pytest.mark.parametrize("kind", PROVIDERS)
+def test_a_fifth_of_api_calls_failing_under_the_workers_ends_as_the_clean_run(
+    lab: Lab, kind: ProviderKind
+) -> None:
+    outcome = api_fault_service_trial(lab, kind, random.Random(f"api-{kind}"), clean(lab, kind))
+    assert outcome.violations == []
+    assert outcome.calls > outcome.clean_calls  # faults were answered, and retried

@@ -269,7 +269,7 @@ def _weeks(n: int) -> Any:
 # -- API faults ----------------------------------------------------------------------------
 
 
-class _FlakyGoogle(GoogleRule):
+class FlakyGoogle(GoogleRule):
     def __init__(self, rng: random.Random, rate: float) -> None:
         super().__init__("server_error", times=None)
         self.rng, self.rate = rng, rate
@@ -282,7 +282,7 @@ class _FlakyGoogle(GoogleRule):
         return True
 
 
-class _FlakyGraph(GraphRule):
+class FlakyGraph(GraphRule):
     def __init__(self, rng: random.Random, rate: float) -> None:
         super().__init__("server_error", times=None)
         self.rng, self.rate = rng, rate
@@ -301,7 +301,7 @@ def api_fault_trial(
     """The story with 20% of API calls answered 429 (Retry-After), 500, 503 or dropped."""
     outcome = Outcome(trials=1, clean_calls=clean_calls)
     with lab.fresh(kind) as world:
-        flaky = _FlakyGoogle(rng, FAULT_RATE) if kind == "google" else _FlakyGraph(rng, FAULT_RATE)
+        flaky = FlakyGoogle(rng, FAULT_RATE) if kind == "google" else FlakyGraph(rng, FAULT_RATE)
         world.state.faults.add(flaky)
 
         def run(w: FaultWorld) -> SyncSummary:
