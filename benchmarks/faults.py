@@ -8,8 +8,9 @@ Trials (tests/faults/trials.py, the code the tests run in their CI form):
 - Redis wiped mid-run, and the Redis server stopped mid-run and restarted;
 - clock: runs across a DST change and a year boundary vs the pure core;
 - through the real service (`syncer worker` processes on the simulated clock, a Redis of
-  their own): workers killed with SIGKILL at random points of their jobs (>= 100 kills in
-  all), Redis flushed and restarted under running workers, 20% of API calls failing.
+  their own): 412 races with the workers' reads and writes, workers killed with SIGKILL at
+  random points of their jobs (>= 100 kills in all), Redis flushed and restarted under
+  running workers, 20% of API calls failing.
 Each trial's end is compared with a clean twin's. Last line:
 `faults: <trials> trials, <violations> violations`.
 Run: `python benchmarks/faults.py [--quick] [--seed N]`.
@@ -38,6 +39,7 @@ from tests.faults.service_trials import (
     api_fault_service_trial,
     clean_service_run,
     kill_trial,
+    race_service_trials,
     redis_service_trial,
 )
 from tests.faults.trials import (
@@ -53,10 +55,10 @@ from tests.faults.worlds import PROVIDERS, ProviderKind
 
 FULL = {"races": 500, "api": 10, "cursors": 10, "wipes": 10, "restarts": 5}
 QUICK = {"races": 50, "api": 2, "cursors": 2, "wipes": 2, "restarts": 1}
-# Service trials per provider: stories of three kills each, Redis flushes, Redis restarts,
-# stories with 20% of API calls failing.
-SERVICE_FULL = {"kills": 20, "flushes": 3, "restarts": 3, "api": 5}
-SERVICE_QUICK = {"kills": 1, "flushes": 1, "restarts": 1, "api": 1}
+# Service trials per provider: changes a person races (a trial where they did edit), stories
+# of three kills each, Redis flushes, Redis restarts, stories with 20% of API calls failing.
+SERVICE_FULL = {"races": 60, "kills": 20, "flushes": 3, "restarts": 3, "api": 5}
+SERVICE_QUICK = {"races": 6, "kills": 1, "flushes": 1, "restarts": 1, "api": 1}
 
 
 def _runs(
@@ -72,9 +74,10 @@ def _runs(
 
 
 def _service_runs(
-    lab: Lab, kind: ProviderKind, rng: random.Random, clean: Any
+    lab: Lab, kind: ProviderKind, sizes: dict[str, int], rng: random.Random, clean: Any
 ) -> dict[str, Callable[[], Outcome]]:
     return {
+        "races": lambda: race_service_trials(lab, kind, sizes["races"], rng),
         "kills": lambda: kill_trial(lab, kind, rng, clean),
         "flushes": lambda: redis_service_trial(lab, kind, rng, clean, restart=False),
         "restarts": lambda: redis_service_trial(lab, kind, rng, clean, restart=True),
@@ -128,9 +131,10 @@ def main() -> int:
                 total.add(outcome)
                 service_clean = clean_service_run(lab, kind)
                 print(f"{kind} service: clean story {service_clean[-1].calls} calls")
-                for name, run in _service_runs(lab, kind, rng, service_clean).items():
+                runs = _service_runs(lab, kind, service_sizes, rng, service_clean)
+                for name, run in runs.items():
                     started, outcome = time.monotonic(), Outcome()
-                    for _ in range(service_sizes[name]):
+                    for _ in range(1 if name == "races" else service_sizes[name]):
                         outcome.add(run())
                     _print(kind, f"service {name}", outcome, time.monotonic() - started)
                     total.add(outcome)

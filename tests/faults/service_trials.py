@@ -6,6 +6,7 @@ workers. Every run's end is compared with the clean service twin's picture after
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 import threading
 import time
@@ -13,7 +14,7 @@ from collections.abc import Callable
 
 from syncer.redis_server import ensure_embedded, stop_embedded
 from tests.faults.service import Picture, Service, picture, running_service, tell_service
-from tests.faults.story import no_duplicates, settled
+from tests.faults.story import no_duplicates, seed, settled
 from tests.faults.trials import (
     FAULT_RATE,
     MAX_CALL_RATIO,
@@ -21,9 +22,11 @@ from tests.faults.trials import (
     FlakyGraph,
     Lab,
     Outcome,
+    edits_kept,
     on_calls,
+    racing,
 )
-from tests.faults.worlds import ProviderKind
+from tests.faults.worlds import BOB, MONDAY, NOW, ProviderKind
 
 MAX_DELAY_S = 0.08
 
@@ -193,4 +196,45 @@ def api_fault_service_trial(
                 f"api faults {kind}: {outcome.calls} calls > 2 x {clean_calls}"
             )
         outcome.violations += [f"api faults {kind}: {v}" for v in settled(service.world)]
+    return outcome
+
+
+def race_service_trials(lab: Lab, kind: ProviderKind, count: int, rng: random.Random) -> Outcome:
+    """412 races under real worker processes: `count` times Bob declines or accepts an
+    occurrence, the change reaches the service as notifications (pull jobs on the push queue,
+    then pair jobs), and the organiser edits the event right after one of the workers' reads
+    or writes of it. Their text outside the block survives and there is one block, after the
+    jobs and after the sweep that settles the calendar; no job fails."""
+    outcome = Outcome()
+    with running_service(lab, kind, f"race-{lab.made + 1}") as service:
+        world = service.world
+        series = seed(world)["ana|bob"]
+        service.at(world.org.now)
+        service.start_worker()
+        service.enqueue_run(0)
+        service.wait_quiet()
+        service.at(NOW + dt.timedelta(hours=1))
+        declined: set[int] = set()
+        for trial in range(count):
+            week = rng.randrange(3)
+            status = "accepted" if week in declined else "declined"
+            declined.symmetric_difference_update({week})
+            world.respond(BOB, series, status, MONDAY + dt.timedelta(weeks=week))
+            edits: dict[tuple[str, str], str] = {}
+            # A story's change costs the workers few reads and writes of the event: race early.
+            undo = on_calls(world, racing(world, rng, set(rng.sample(range(1, 5), 2)), edits))
+            try:
+                service.enqueue_run(1)  # the notifications
+                service.wait_quiet()
+            finally:
+                undo()
+            label = f"race {kind} service #{trial}"
+            outcome.trials += bool(edits)  # a race only where the person did edit
+            outcome.violations += edits_kept(world, edits, label)
+            service.sweep()  # the person may have edited after the last write: settle
+            service.wait_quiet()
+            outcome.violations += edits_kept(world, edits, f"{label}, after the sweep")
+            outcome.violations += [f"{label}: job failed: {job}" for job in service.failed()]
+        outcome.calls = world.calls()
+        outcome.violations += [f"race {kind} service: {v}" for v in settled(world)]
     return outcome

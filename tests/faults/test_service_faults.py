@@ -16,6 +16,7 @@ from tests.faults.service_trials import (
     api_fault_service_trial,
     clean_service_run,
     kill_trial,
+    race_service_trials,
     redis_service_trial,
 )
 from tests.faults.trials import Lab
@@ -69,3 +70,11 @@ def test_a_fifth_of_api_calls_failing_under_the_workers_ends_as_the_clean_run(
     outcome = api_fault_service_trial(lab, kind, random.Random(f"api-{kind}"), clean(lab, kind))
     assert outcome.violations == []
     assert outcome.calls > outcome.clean_calls  # faults were answered, and retried
+
+
+@pytest.mark.parametrize("kind", PROVIDERS)
+def test_a_person_racing_the_workers_keeps_every_outside_edit_and_one_block(
+    lab: Lab, kind: ProviderKind
+) -> None:
+    outcome = race_service_trials(lab, kind, 6, random.Random(f"race-service-{kind}"))
+    assert outcome.trials >= 3 and outcome.violations == []  # most changes met an edit

@@ -195,7 +195,7 @@ def one_block_at_most(text: str, body_type: str) -> bool:
     return text.count(BEGIN_MARKER) <= 1 and len(blocks.find_all(text, body_type)) <= 1  # type: ignore[arg-type]
 
 
-def _racing(
+def racing(
     world: FaultWorld, rng: random.Random, moments: set[int], edits: dict[tuple[str, str], str]
 ) -> Callable[[str | None, str, str, int], None]:
     """The organiser edits an event of theirs right after syncer's n-th read or write of one
@@ -214,6 +214,18 @@ def _racing(
     return hook
 
 
+def edits_kept(world: FaultWorld, edits: dict[tuple[str, str], str], label: str) -> list[str]:
+    """Each event a person edited still holds their text outside the block, and one block."""
+    found = []
+    for (calendar, event_id), person in edits.items():
+        final = world.text(calendar, event_id)
+        if not outside_kept(person, final, world.body_type):
+            found.append(f"{label}: lost text in {event_id}: {person!r} -> {final!r}")
+        if not one_block_at_most(final, world.body_type):
+            found.append(f"{label}: two blocks in {event_id}")
+    return found
+
+
 def race_trials(lab: Lab, kind: ProviderKind, count: int, rng: random.Random) -> Outcome:
     """`count` runs, each with a change that makes syncer write (Bob declines or accepts an
     occurrence) and the organiser editing the event at random moments: right after one of
@@ -223,7 +235,6 @@ def race_trials(lab: Lab, kind: ProviderKind, count: int, rng: random.Random) ->
         series = seed(world)["ana|bob"]
         world.sync()
         declined: set[int] = set()
-        bt = world.body_type
         for trial in range(count):
             week = rng.randrange(3)
             status = "accepted" if week in declined else "declined"
@@ -231,7 +242,7 @@ def race_trials(lab: Lab, kind: ProviderKind, count: int, rng: random.Random) ->
             world.respond(BOB, series, status, MONDAY + _weeks(week))
             moments = set(rng.sample(range(1, 9), rng.randint(1, 2)))
             edits: dict[tuple[str, str], str] = {}
-            hook = _racing(world, rng, moments, edits)
+            hook = racing(world, rng, moments, edits)
             undo = on_calls(world, hook)
             try:
                 summary = world.sync()
@@ -239,22 +250,10 @@ def race_trials(lab: Lab, kind: ProviderKind, count: int, rng: random.Random) ->
                 undo()
             outcome.trials += 1
             outcome.calls += world.calls()
-            for (calendar, event_id), person in edits.items():
-                final = world.text(calendar, event_id)
-                if not outside_kept(person, final, bt):
-                    outcome.violations.append(
-                        f"race {kind} #{trial}: lost text in {event_id}: {person!r} -> {final!r}"
-                    )
-                if not one_block_at_most(final, bt):
-                    outcome.violations.append(f"race {kind} #{trial}: two blocks in {event_id}")
+            outcome.violations += edits_kept(world, edits, f"race {kind} #{trial}")
             world.sync()  # the person may have edited after syncer's last write: settle
             outcome.violations += [f"race {kind} #{trial}: {v}" for v in settled(world)]
-            for (calendar, event_id), person in edits.items():
-                final = world.text(calendar, event_id)
-                if not outside_kept(person, final, bt) or not one_block_at_most(final, bt):
-                    outcome.violations.append(
-                        f"race {kind} #{trial}: after settling {event_id}: {final!r}"
-                    )
+            outcome.violations += edits_kept(world, edits, f"race {kind} #{trial}, settled")
             del summary
             world.state.reset_logs()
     return outcome
