@@ -75,7 +75,8 @@ class AgendaDocs:
                 continue  # not a .docx python-docx can read: not ours
             if key == pair_key:
                 doc = self._ref(item, owner, title or name[: -len(".docx")])
-                self._share(doc, [e for e in pair_key.split("|") if e.lower() != owner.lower()])
+                others = [e for e in pair_key.split("|") if e.lower() != owner.lower()]
+                self._share(doc, [e for e in others if e.lower() not in self._writers(doc)])
                 return doc
         return None
 
@@ -97,10 +98,25 @@ class AgendaDocs:
         self._share(doc, [e for e in share_with if e.lower() != owner.lower()])
         return doc
 
+    def _writers(self, doc: DocRef) -> set[str]:
+        """Who was granted write on the doc (lower-case e-mails), from its permissions."""
+        permissions, _ = self._session.pages(
+            f"{self._item(doc.owner, doc.id)}/permissions", params={}, headers={}
+        )
+        # A grant names its person in grantedToV2.user / grantedTo.user, or, while the invite
+        # is pending, in invitation.email (Graph "permission resource type").
+        found = set()
+        for p in permissions:
+            user = (p.get("grantedToV2") or p.get("grantedTo") or {}).get("user") or {}
+            email = user.get("email") or (p.get("invitation") or {}).get("email")
+            if "write" in (p.get("roles") or []) and email:
+                found.add(str(email).lower())
+        return found
+
     def _share(self, doc: DocRef, others: Sequence[str]) -> None:
-        """Grant `others` write access (no mail). Graph answers a second invite of someone
-        already granted with their grant, so a found doc is shared again: a job killed between
-        the upload and this call left the doc unshared."""
+        """Grant `others` write access (no mail). A found doc is shared with whoever lacks
+        the grant (a job killed between the upload and this call left the doc unshared);
+        one already shared costs a read of its permissions, no write."""
         if not others:
             return
         self._send(

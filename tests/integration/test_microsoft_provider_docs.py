@@ -43,6 +43,21 @@ def test_the_agenda_is_a_real_docx_in_the_syncer_folder_shared_without_mail(
     assert world.mails() == []
 
 
+def test_a_found_doc_is_shared_only_with_whoever_lacks_the_grant(world: MicrosoftWorld) -> None:
+    """Regression (fault suite, Redis wiped): every find re-invited the other person, so the
+    pass after a wipe wrote although nothing had changed."""
+    provider = world.provider()
+    key = Pair.of(ALICE, BOB).key
+    doc = provider.create_doc(ALICE, key, "Alice / Bob: 1:1", "Agenda\n", [ALICE, BOB])
+    assert len(world.state.drives.invitations) == 1
+    assert provider.find_doc(ALICE, key) == doc
+    assert len(world.state.drives.invitations) == 1  # read its permissions, wrote nothing
+    world.state.drives.of(ALICE).files[doc.id].permissions.clear()  # a job killed mid-create
+    assert provider.find_doc(ALICE, key) == doc
+    assert world.state.drives.invitations[-1]["recipients"] == [BOB]
+    assert len(world.state.drives.invitations) == 2
+
+
 def test_attaching_the_doc_records_only_the_marker_once(world: MicrosoftWorld) -> None:
     provider = world.provider()
     event_id = world.seed_weekly_one_on_one(ALICE, BOB, FIRST)

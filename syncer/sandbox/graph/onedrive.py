@@ -313,6 +313,21 @@ def invite(state: GraphState, request: Request, user: str, item: str) -> Answer:
     )
 
 
+def list_permissions(state: GraphState, request: Request, user: str, item: str) -> Answer:
+    """GET .../items/{id}/permissions: the item's sharing permissions (Graph "List sharing
+    permissions on a driveItem"; invites show as `grantedTo`, links as `link`)."""
+    mailbox = _mailbox(state, request)
+    file = state.drives.item(mailbox, item)
+    return Answer(
+        200,
+        {
+            "@odata.context": f"{state.base_url}/v1.0/$metadata#Collection("
+            "microsoft.graph.permission)",
+            "value": list(file.permissions),
+        },
+    )
+
+
 def _grantee(permission: dict[str, Any]) -> str:
     return str(permission.get("grantedTo", {}).get("user", {}).get("email", "")).lower()
 
@@ -348,6 +363,7 @@ ROUTES: list[Route] = [
     route("GET", ITEM + "/content", get_content, "drive"),
     route("PUT", ITEM + "/content", put_content, "drive", write=True),
     route("POST", ITEM + "/invite", invite, "drive", write=True),
+    route("GET", ITEM + "/permissions", list_permissions, "drive"),
     route("POST", ITEM + "/createLink", create_link, "drive", write=True),
     route("GET", ITEM, get_item, "drive"),
 ]
