@@ -74,6 +74,12 @@ class NotFound(ProviderError):
     """404 / 410 deleted: the resource is gone."""
 
 
+class Busy(ProviderError):
+    """Every call slot for a person's mailbox (or the provider) stayed taken while the call
+    waited (`limits.slot_wait_seconds`). Not retried in place: waiting again would only hold
+    the worker longer. Retryable: the job layer puts the job back for later."""
+
+
 class StoreError(SyncerError):
     """Redis is unreachable or the embedded server could not start."""
 

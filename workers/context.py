@@ -17,7 +17,7 @@ from redis import Redis
 from syncer.config import SyncerConfig, load_config
 from syncer.engine import Engine
 from syncer.engine.people import refresh_people
-from syncer.engine.providers import build_providers
+from syncer.engine.providers import build_providers, call_slots
 from syncer.redis_server import connect
 from syncer.store import Store
 from syncer.store_clock import service_clock
@@ -51,10 +51,10 @@ def context(config_path: str) -> Context:
     config = load_config(path)
     redis = connect(config.redis_url)
     clock = service_clock(redis, config.org)  # the wall clock, unless a simulation runs us
-    providers, unavailable = build_providers(config, clock=clock)
-    engine = Engine(
-        config, Store(redis, config.org), providers, clock=clock, unavailable=unavailable
-    )
+    store = Store(redis, config.org)
+    slots = call_slots(config, store)  # calls in flight per mailbox, shared by every worker
+    providers, unavailable = build_providers(config, clock=clock, slots=slots)
+    engine = Engine(config, store, providers, clock=clock, unavailable=unavailable)
     if cached is not None:
         cached.redis.close()
     _cache[path] = Context(path, mtime, config, redis, engine)

@@ -17,6 +17,7 @@ from pydantic import (
     Discriminator,
     Field,
     NonNegativeInt,
+    PositiveFloat,
     PositiveInt,
     SecretStr,
     Tag,
@@ -157,6 +158,21 @@ class AgendaConfig(Section):
 class LimitsSection(Section):
     max_writes_per_run: PositiveInt = Field(
         default=500, description="A run stops writing after this."
+    )
+    mailbox_concurrency: PositiveInt = Field(
+        default=4,
+        description="Provider calls in flight at once for one person's calendar and files, "
+        "across every worker (Graph answers a fifth with 429 MailboxConcurrency).",
+    )
+    provider_concurrency: PositiveInt | None = Field(
+        default=None,
+        description="Calls in flight at once to one provider across every worker "
+        "(unset: only the number of workers bounds it).",
+    )
+    slot_wait_seconds: PositiveFloat = Field(
+        default=10.0,
+        description="How long a call waits for a free slot before its job is put back for "
+        "later, freeing the worker.",
     )
 
 

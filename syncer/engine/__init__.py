@@ -21,7 +21,7 @@ from syncer.core.model import Action, EnsureAgendaDoc, Pair, Person, ProviderNam
 from syncer.core.plan import AgendaRef, describe, plan
 from syncer.engine.apply import Applier, ApplyStats, WriteBudget
 from syncer.engine.people import load_people
-from syncer.engine.providers import build_providers
+from syncer.engine.providers import build_providers, call_slots
 from syncer.engine.pull import PullStats, pull_calendar
 from syncer.engine.purge import Purger
 from syncer.engine.state import PairView, build_views, pair_reports, remember_proposals
@@ -250,7 +250,7 @@ class Engine:
 def open_engine(config: SyncerConfig, *, dry_run: bool = False) -> Iterator[Engine]:
     redis = connect(config.redis_url)
     store = Store(redis, config.org)
-    providers, unavailable = build_providers(config)
+    providers, unavailable = build_providers(config, slots=call_slots(config, store))
     try:
         yield Engine(config, store, providers, dry_run=dry_run, unavailable=unavailable)
     finally:

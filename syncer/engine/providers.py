@@ -11,6 +11,21 @@ from syncer.config import SyncerConfig
 from syncer.core.model import ProviderName
 from syncer.errors import SyncerError
 from syncer.providers.base import Provider
+from syncer.providers.slots import UNBOUNDED, CallSlots
+from syncer.store import Store
+from syncer.store_slots import RedisSlots
+
+
+def call_slots(config: SyncerConfig, store: Store) -> CallSlots:
+    """The call slots every process of this org shares (`limits` in the config)."""
+    limits = config.limits
+    return RedisSlots(
+        store.redis,
+        config.org,
+        mailbox_limit=limits.mailbox_concurrency,
+        provider_limit=limits.provider_concurrency,
+        wait_s=limits.slot_wait_seconds,
+    )
 
 
 def build_providers(
@@ -18,12 +33,14 @@ def build_providers(
     *,
     sleep: Callable[[float], None] | None = None,
     clock: Callable[[], datetime] | None = None,
+    slots: CallSlots = UNBOUNDED,
 ) -> tuple[dict[ProviderName, Provider], dict[str, str]]:
     """The providers the config's people need; the second value says why any is unavailable.
 
     `sleep` replaces time.sleep between retries and `clock` the wall clock where a provider
     keeps time itself (Graph's delta window and its re-check of series): tests and
-    simulations pass their own."""
+    simulations pass their own. `slots` bounds the calls in flight per mailbox across
+    processes (`syncer.store_slots.RedisSlots`, from `limits`)."""
     needed = {p.provider for p in config.people_list()}
     if config.people_source != "config":  # the directory's provider hosts (nearly) everyone
         needed.add("microsoft" if config.people_source == "microsoft_directory" else "google")
@@ -31,18 +48,20 @@ def build_providers(
     unavailable: dict[str, str] = {}
     if "google" in needed:
         try:
-            providers["google"] = _google(config, sleep)
+            providers["google"] = _google(config, sleep, slots)
         except (ImportError, SyncerError, OSError, ValueError) as err:
             unavailable["google"] = str(err)
     if "microsoft" in needed:
         try:
-            providers["microsoft"] = _microsoft(config, sleep, clock)
+            providers["microsoft"] = _microsoft(config, sleep, clock, slots)
         except (ImportError, SyncerError, OSError, ValueError) as err:
             unavailable["microsoft"] = str(err)
     return providers, unavailable
 
 
-def _google(config: SyncerConfig, sleep: Callable[[float], None] | None) -> Provider:
+def _google(
+    config: SyncerConfig, sleep: Callable[[float], None] | None, slots: CallSlots
+) -> Provider:
     from syncer.providers.google import GoogleProvider
 
     section = config.providers.google
@@ -57,6 +76,7 @@ def _google(config: SyncerConfig, sleep: Callable[[float], None] | None) -> Prov
         opt_out_keyword=config.policy().opt_out_keyword,
         log=structlog.get_logger().bind(org=config.org, provider="google"),
         sleep=sleep,
+        slots=slots,
     )
 
 
@@ -64,6 +84,7 @@ def _microsoft(
     config: SyncerConfig,
     sleep: Callable[[float], None] | None,
     clock: Callable[[], datetime] | None,
+    slots: CallSlots,
 ) -> Provider:
     from syncer.providers.microsoft import MicrosoftProvider
 
@@ -76,4 +97,5 @@ def _microsoft(
         log=structlog.get_logger().bind(org=config.org, provider="microsoft"),
         sleep=sleep,
         clock=clock,
+        slots=slots,
     )

@@ -44,6 +44,7 @@ from syncer.providers.google_parse import (
     parse_instant,
     zone_of,
 )
+from syncer.providers.slots import UNBOUNDED, CallSlots
 
 DOC_MIME = "application/vnd.google-apps.document"
 MARKER_DOC_NEW = "syncer_doc_new"  # on a doc until its header and shares are written
@@ -75,6 +76,7 @@ class GoogleProvider:
         sleep: Callable[[float], None] | None = None,
         timeout: float = 60.0,
         admin_subject: str | None = None,
+        slots: CallSlots = UNBOUNDED,
     ) -> None:
         new_session = partial(
             GoogleSession,
@@ -87,6 +89,7 @@ class GoogleProvider:
             max_delay=max_delay,
             sleep=sleep,
             log=log,
+            slots=slots,
         )
         self._session = new_session(scopes=scopes)
         # The Directory is read as an admin with its own scope, on a session made when first

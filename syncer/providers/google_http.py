@@ -29,6 +29,7 @@ from googleapiclient.errors import HttpError
 
 from syncer.errors import Conflict, CursorExpired, NotFound, ProviderError
 from syncer.providers.retry import call_with_retry, parse_retry_after
+from syncer.providers.slots import UNBOUNDED, CallSlots
 
 SCOPES = (
     "https://www.googleapis.com/auth/calendar",
@@ -117,6 +118,7 @@ class GoogleSession:
         max_delay: float = 30.0,
         sleep: Callable[[float], None] | None = None,
         log: Any = None,
+        slots: CallSlots = UNBOUNDED,
     ) -> None:
         if isinstance(service_account_info, Mapping):
             base = service_account.Credentials.from_service_account_info(  # type: ignore[no-untyped-call]
@@ -143,6 +145,7 @@ class GoogleSession:
         self._services: dict[str, Any] = {}
         self._collections: dict[tuple[str, str], Any] = {}
         self.calls = 0  # HTTP attempts made, retries included
+        self.slots = slots
 
     def http(self, person: str) -> Any:
         """The authorised connection acting as `person`: one delegated credential each, so the
@@ -192,7 +195,8 @@ class GoogleSession:
 
         def attempt() -> Any:
             self.calls += 1
-            return request.execute(http=http)
+            with self.slots.hold("google", person):  # on the wire only, not in a backoff
+                return request.execute(http=http)
 
         return call_with_retry(
             attempt,

@@ -24,6 +24,7 @@ import structlog
 
 from syncer.errors import Conflict, CursorExpired, NotFound, ProviderError
 from syncer.providers.retry import call_with_retry, parse_retry_after
+from syncer.providers.slots import UNBOUNDED, CallSlots, graph_mailbox
 
 GRAPH_SCOPE = "https://graph.microsoft.com/.default"
 _RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -128,6 +129,7 @@ class GraphSession:
         max_delay: float = 30.0,
         sleep: Callable[[float], None] | None = None,
         log: Any = None,
+        slots: CallSlots = UNBOUNDED,
     ) -> None:
         authority = (authority or f"https://login.microsoftonline.com/{tenant_id}").rstrip("/")
         self.base = graph_endpoint.rstrip("/")
@@ -151,6 +153,7 @@ class GraphSession:
         if sleep is not None:
             self._retry["sleep"] = sleep
         self.calls = 0  # HTTP attempts to Graph, retries included (token calls not counted)
+        self.slots = slots
 
     def token(self) -> str:
         answer = self._app.acquire_token_for_client(scopes=[GRAPH_SCOPE])
@@ -182,20 +185,22 @@ class GraphSession:
         """One Graph call, retried; returns the decoded JSON (None for 204), or the bytes with
         `raw`. `path` is relative to the Graph endpoint, or a full link Graph gave us."""
         url = self.url(path)
+        mailbox = graph_mailbox(url)
 
         def attempt() -> Any:
             for fresh in (False, True):
                 self.calls += 1
                 head = {"Authorization": f"Bearer {self.token()}", **(headers or {})}
-                response = self.http.request(
-                    method,
-                    url,
-                    params=params,
-                    json=json_body,
-                    data=data,
-                    headers=head,
-                    timeout=self.timeout,
-                )
+                with self.slots.hold("microsoft", mailbox):  # on the wire only, not in a backoff
+                    response = self.http.request(
+                        method,
+                        url,
+                        params=params,
+                        json=json_body,
+                        data=data,
+                        headers=head,
+                        timeout=self.timeout,
+                    )
                 if response.status_code == 401 and not fresh:
                     self._forget_token()  # revoked or expired early: one fresh token
                     continue

@@ -69,6 +69,7 @@ from syncer.providers.graph_sync import (
     reconcile_listing,
     split_round,
 )
+from syncer.providers.slots import UNBOUNDED, CallSlots
 
 WINDOW_PAST = timedelta(days=400)
 WINDOW_FUTURE = timedelta(days=400)
@@ -109,6 +110,7 @@ class MicrosoftProvider:
         base_delay: float = 0.2,
         max_delay: float = 30.0,
         timeout: float = 60.0,
+        slots: CallSlots = UNBOUNDED,
     ) -> None:
         self._session = GraphSession(
             tenant_id=tenant_id,
@@ -123,6 +125,7 @@ class MicrosoftProvider:
             max_delay=max_delay,
             sleep=sleep,
             log=log,
+            slots=slots,
         )
         self._send = self._session.send
         self._docs = AgendaDocs(self._session)

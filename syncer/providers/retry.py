@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 
-from syncer.errors import ProviderError
+from syncer.errors import Busy, ProviderError
 
 T = TypeVar("T")
 
@@ -92,8 +92,8 @@ def call_with_retry(
             if classified is None:
                 raise
             error, cause = classified, exc
-        if not error.retryable or attempt >= max_attempts:
-            raise error from cause
+        if not error.retryable or attempt >= max_attempts or isinstance(error, Busy):
+            raise error from cause  # Busy: it already waited; the job layer puts it back
         if error.retry_after is not None:
             if error.retry_after > max_delay:
                 raise error from cause

@@ -1,7 +1,8 @@
 """``/_sandbox/...``: the state's controls as a small JSON endpoint, for another process
 (the demo, e2e runs). POST ``/_sandbox/{action}`` with keyword arguments as a JSON object
 (datetimes as RFC 3339 strings, dates as YYYY-MM-DD); GET ``/_sandbox/write_log``,
-``call_log``, ``mail_log``, ``deliveries``, ``invitations``.
+``call_log``, ``mail_log``, ``deliveries``, ``invitations``, ``mailbox_peaks`` (the most
+requests ever in flight per mailbox; ``reset_logs`` clears it).
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ def act(state: GraphState, request: Request, action: str) -> Answer:
         for key in ("default_time_zone", "delta_series_masters"):
             if key in kwargs:
                 setattr(state, key, kwargs[key])
+        if "mailbox_concurrency" in kwargs:  # an int, or null to stop enforcing it
+            state.mailbox_concurrency.limit = kwargs["mailbox_concurrency"]
         return Answer(200, {})
     body = call_action(state, action, kwargs, ACTIONS, unknown=_no_such_thing, bad=bad_request)
     return Answer(200, body)
@@ -54,6 +57,10 @@ def read_log(state: GraphState, request: Request, name: str) -> Answer:
         "mail_log": state.mail_log,
         "deliveries": state.subscriptions.deliveries,
         "invitations": state.drives.invitations,
+        "mailbox_peaks": [
+            {"mailbox": mailbox, "peak": peak}
+            for mailbox, peak in sorted(state.mailbox_concurrency.peaks.items())
+        ],
     }
     if name not in sources:
         raise _no_such_thing(f"No sandbox log {name}")

@@ -75,13 +75,13 @@ class _Handler(SandboxHandler):
             request.mailbox = person.email if person else None
         try:
             request.app = state.identity.app_for(headers.get("authorization"))
-            if self._inject_fault(state, path, request.mailbox):
-                return
-        except GraphError as exc:
+            with state.mailbox_concurrency.request(request.app, request.mailbox, path):
+                if self._inject_fault(state, path, request.mailbox):
+                    return
+                self._run(request, find_route(ROUTES, self.command, path))
+        except GraphError as exc:  # a bad token, an injected fault, MailboxConcurrency
             state.log_call(request.mailbox, self.command, path, exc.status)
             self._send(self._error(exc, request))
-            return
-        self._run(request, find_route(ROUTES, self.command, path))
 
     def _error(self, exc: GraphError, request: Request) -> Answer:
         return Answer(exc.status, exc.body(request.headers.get("client-request-id")), exc.headers)

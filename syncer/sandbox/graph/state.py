@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from ..clock import Clock
 from ..logs import Logs, Mail
 from .calendar import Calendars
+from .concurrency import MailboxConcurrency
 from .controls import PersonControls
 from .delta import DeltaTokens
 from .errors import GraphError
@@ -90,11 +91,16 @@ class GraphState(PersonControls, Logs[Call, Write]):
         self.calendars = Calendars(self)
         self.identity = Identity(self)
         self.faults = Faults()
+        self.mailbox_concurrency = MailboxConcurrency()  # Graph's four per app and mailbox
         self.delta_tokens = DeltaTokens()
         self.subscriptions = Subscriptions(self)
         self.drives = Drives(self)
         self.directory_pages: dict[str, int] = {}  # $skiptoken -> offset
         self._start_logs(Call, Write)
+
+    def reset_logs(self) -> None:
+        super().reset_logs()
+        self.mailbox_concurrency.reset()
 
     # -- people ----------------------------------------------------------------------------
 
