@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import signal
 import ssl
+import sys
 import threading
 import time
 import urllib.error
@@ -148,6 +149,17 @@ class SandboxHandler(BaseHTTPRequestHandler):
 StateT = TypeVar("StateT", bound=Emulator)
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hung up mid-answer (a worker killed -9, a timeout) is how networks
+        are, not an emulator bug: let it go quietly. Anything else is printed as before."""
+        if isinstance(sys.exc_info()[1], ConnectionError | ssl.SSLError):
+            return
+        super().handle_error(request, client_address)
+
+
 class SandboxServer(Generic[StateT]):
     """An emulator as a threaded server. ``start()`` returns the base URL; with ``tls`` it
     serves HTTPS as ``localhost`` (what the sandbox certificate names)."""
@@ -166,7 +178,7 @@ class SandboxServer(Generic[StateT]):
     ) -> None:
         self.state: StateT = state or self.state_type()
         self.host, self.port, self.tls = host, port, tls
-        self._server: ThreadingHTTPServer | None = None
+        self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
     def _close(self) -> None:
@@ -174,8 +186,7 @@ class SandboxServer(Generic[StateT]):
 
     def start(self) -> str:
         handler = type("Handler", (self.handler,), {"state": self.state})
-        server = ThreadingHTTPServer((self.host, self.port), handler)
-        server.daemon_threads = True
+        server = _Server((self.host, self.port), handler)
         if self.tls is not None:
             server.socket = self.tls.server_context().wrap_socket(server.socket, server_side=True)
         self._server = server
