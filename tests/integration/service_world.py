@@ -24,6 +24,8 @@ from typing import Any
 import redis as redis_lib
 import uvicorn
 from rq import Queue, SimpleWorker
+from rq.job import Job
+from rq.registry import FailedJobRegistry, ScheduledJobRegistry, StartedJobRegistry
 
 from syncer.sandbox.google import GoogleSandbox, GoogleState
 from syncer.sandbox.tls import TlsFiles
@@ -40,6 +42,31 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def remove_jobs(client: redis_lib.Redis, config_path: Path) -> None:
+    """Delete every rq job of this config (each syncer job takes its config's path first):
+    queued, started, failed, and scheduled ones (rq retries, `-later` re-enqueues), which
+    would otherwise come due under a later test's workers and tie them up with calls to an
+    emulator long stopped."""
+
+    def mine(job_id: str) -> bool:
+        job = Job.fetch(job_id, connection=client) if Job.exists(job_id, client) else None
+        return job is not None and bool(job.args) and str(job.args[0]) == str(config_path)
+
+    for name in QUEUES:
+        queue = Queue(name, connection=client)
+        registries = (
+            StartedJobRegistry(queue=queue),
+            ScheduledJobRegistry(queue=queue),
+            FailedJobRegistry(queue=queue),
+        )
+        found = list(queue.get_job_ids())
+        for registry in registries:
+            found += registry.get_job_ids(cleanup=False)
+        for job_id in found:
+            if mine(job_id):
+                Job.fetch(job_id, connection=client).delete()  # out of its queue and registry
 
 
 def wait_for(check: Callable[[], Any], timeout: float = 20.0, what: str = "condition") -> Any:
@@ -179,8 +206,7 @@ def service_world(
         for proc in world.procs:
             if proc.poll() is None:
                 world.kill(proc)
-        for name in QUEUES:
-            Queue(name, connection=client).empty()
+        remove_jobs(client, config_path)
         forget()
         Store(client, org).wipe()
         client.close()

@@ -37,7 +37,7 @@ from syncer.sandbox.tls import TlsFiles
 from syncer.store import Store
 from syncer.store_push import PushStore
 from tests.integration.graph_org import ANA, BOB, MICROSOFT_PEOPLE, ROOM, write_config
-from tests.integration.service_world import ROOT, free_port, wait_for
+from tests.integration.service_world import ROOT, free_port, remove_jobs, wait_for
 from workers import jobs
 from workers.context import forget
 from workers.enqueue import QUEUES
@@ -164,8 +164,7 @@ def world(
             if proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
-        for name in QUEUES:
-            Queue(name, connection=client).empty()
+        remove_jobs(client, config_path)
         forget()
         Store(client, org).wipe()
         client.close()

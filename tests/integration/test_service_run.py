@@ -43,7 +43,7 @@ from syncer.sandbox.tls import TlsFiles
 from syncer.store import Store
 from syncer.store_push import PushStore
 from tests.integration.google_org import ANA, BOB, CAT, DAN
-from tests.integration.service_world import ROOT, pushed_google_org, wait_for
+from tests.integration.service_world import ROOT, pushed_google_org, remove_jobs, wait_for
 from workers import jobs
 from workers.enqueue import QUEUES, pull_job_id
 from workers.jobs import INLINE_RETRY_AFTER_S
@@ -194,6 +194,30 @@ class RunWorld:
                 return False
         return not self.started()
 
+    def diagnosis(self) -> str:
+        """What a run that did not get going was doing: every queue and registry (any org's
+        jobs, with the config they belong to) and the tail of the run's log."""
+        lines = []
+        for name in QUEUES:
+            queue = Queue(name, connection=self.redis)
+            for what, ids in (
+                ("queued", queue.get_job_ids()),
+                ("started", StartedJobRegistry(queue=queue).get_job_ids(cleanup=False)),
+                ("scheduled", ScheduledJobRegistry(queue=queue).get_job_ids(cleanup=False)),
+            ):
+                for job_id in ids:
+                    job = (
+                        Job.fetch(job_id, connection=self.redis)
+                        if Job.exists(job_id, self.redis)
+                        else None
+                    )
+                    owner = str(job.args[0]) if job is not None and job.args else "?"
+                    lines.append(f"{name} {what} {job_id} ({owner})")
+        channels = {p: bool(self.push.current_channel(p)) for p in PEOPLE}
+        return "\n".join(
+            [f"channels: {channels}", *lines, "run log tail:", *self.log().splitlines()[-40:]]
+        )
+
     def stop(self, sig: signal.Signals = signal.SIGTERM) -> tuple[int, float]:
         assert self.proc is not None
         began = time.monotonic()
@@ -220,20 +244,7 @@ def run_world(tmp: Path, tls: TlsFiles, redis_url: str, org: str) -> Iterator[Ru
         for pid in tree:
             if alive(pid):
                 os.kill(pid, signal.SIGKILL)
-        for name in QUEUES:
-            registries = (
-                StartedJobRegistry(name, connection=client),
-                ScheduledJobRegistry(name, connection=client),
-                FailedJobRegistry(name, connection=client),
-            )
-            for registry in registries:
-                for job_id in registry.get_job_ids(cleanup=False):
-                    if world.mine(job_id):
-                        Job.fetch(job_id, connection=client).delete()
-            queue = Queue(name, connection=client)
-            for job_id in queue.get_job_ids():
-                if world.mine(job_id):  # the job too, not only its place in the queue
-                    Job.fetch(job_id, connection=client).delete()
+        remove_jobs(client, config_path)
         Store(client, org).wipe()
         client.close()
         sandbox.stop()
@@ -262,8 +273,11 @@ def service(
     org = f"test-run-{uuid.uuid4().hex[:12]}"
     with run_world(tmp_path_factory.mktemp("run"), tls, redis_url, org) as world:
         world.start()
-        wait_for(lambda: channels_open(world), timeout=30, what="the push channels")
-        wait_for(world.settled, timeout=30, what="the first sweep to finish")
+        try:
+            wait_for(lambda: channels_open(world), timeout=60, what="the push channels")
+            wait_for(world.settled, timeout=30, what="the first sweep to finish")
+        except AssertionError as err:
+            raise AssertionError(f"{err}\n{world.diagnosis()}") from None
         yield world
 
 
