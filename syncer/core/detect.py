@@ -233,14 +233,18 @@ def _merge(
 ) -> Series:
     """`canonical` with attendees = the two people and their merged answers.
 
-    Series level: own copy (a deleted own copy of a non-organiser = declined), then the other
-    copies, canonical first; an organiser nobody lists has accepted. Occurrence level: own
+    Series level: own copy (a deleted own copy of a non-organiser = declined, unless the
+    organiser's copy is deleted too: the series ended), then the other copies, canonical
+    first; an organiser nobody lists has accepted. Occurrence level: own
     copy's override (cancelled on a non-organiser's own copy while the organiser's copy says
     nothing = declined), then other copies' overrides, then the series-level answer.
     Cancellations and moves come from the canonical copy, else from any copy that has them.
     """
     own = {fold.email(c.calendar): c for c in copies}
     have_organizer_copy = organizer in own
+    # An attendee's deleted copy is their "no" only while the organiser's copy lives on: when
+    # the organiser deleted the series, every copy goes, and nobody declined anything.
+    attendee_deletion_declines = have_organizer_copy and not own[organizer].cancelled
     others = [canonical] + [c for c in copies if c is not canonical]
     other_cals = [(fold.email(c.calendar), c) for c in others]
     answers = _Answers(fold)
@@ -260,7 +264,7 @@ def _merge(
     def series_answer(p: str) -> Response:
         c = own.get(p)
         if c is not None:
-            if c.cancelled and p != organizer and have_organizer_copy:
+            if c.cancelled and p != organizer and attendee_deletion_declines:
                 return "declined"
             r = answers.of(c.attendees).get(p)
             if r is not None:

@@ -198,6 +198,21 @@ def test_deleted_series_is_kept_and_marked_deleted() -> None:
     assert ps.deleted
 
 
+def test_a_series_the_organiser_deleted_is_no_decline_by_the_attendee() -> None:
+    """Both copies deleted: the organiser ended the meeting; the attendee declined nothing, so
+    the occurrences held before it count as met."""
+    both = [one_on_one(cancelled=True), one_on_one(calendar=BEN, cancelled=True)]
+    (ps,) = find_pairs(both, PEOPLE, RULES)
+    assert ps.deleted
+    assert ps.response_of(BEN) == "accepted"
+
+
+def test_a_series_only_the_attendee_deleted_is_their_decline() -> None:
+    (ps,) = find_pairs([one_on_one(), one_on_one(calendar=BEN, cancelled=True)], PEOPLE, RULES)
+    assert not ps.deleted
+    assert ps.response_of(BEN) == "declined"
+
+
 def test_own_copy_answer_wins_for_that_person() -> None:
     organiser_copy = one_on_one(calendar=ANA)  # says ben accepted
     bens = replace(
