@@ -148,7 +148,10 @@ def test_subscription_handshake_then_notification_delivered(world: GraphWorld, r
     note = handler.received[0]["value"][0]
     assert note["subscriptionId"] == sub["id"] and note["clientState"] == "secret-state"
     assert note["changeType"] == "created" and note["tenantId"] == world.state.tenant_id
-    assert note["resourceData"]["@odata.type"] == "#Microsoft.Graph.Event"
+    data = note["resourceData"]
+    assert data["@odata.type"] == "#Microsoft.Graph.Event"
+    event = world.get(f"/users/{ALICE}/events/{data['id']}").json()
+    assert data["@odata.etag"] == event["@odata.etag"]  # as Graph's resourceData carries it
     world.state.subscriptions.lifecycle(sub["id"], "reauthorizationRequired")
     wait_for(lambda: len(handler.received) == 2)
     assert handler.received[1]["value"][0]["lifecycleEvent"] == "reauthorizationRequired"

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..http import post
+from .calendar import etag
 from .errors import GraphError, bad_request
 from .wire import Answer, Request, Route, route
 from .zones import parse_instant
@@ -181,20 +182,26 @@ class Subscriptions:
             if sub.mailbox != mailbox or change not in sub.change_types or sub.expiration <= now:
                 continue
             path = f"Users/{user}/Events/{item_id}"
+            resource_data = {"@odata.type": "#Microsoft.Graph.Event", "@odata.id": path}
+            if change != "deleted" and (tag := self._etag(mailbox, item_id)) is not None:
+                resource_data["@odata.etag"] = tag
+            resource_data["id"] = item_id
             note = {
                 "subscriptionId": sub.id,
                 "subscriptionExpirationDateTime": _stamp(sub.expiration),
                 "changeType": change,
                 "resource": path,
-                "resourceData": {
-                    "@odata.type": "#Microsoft.Graph.Event",
-                    "@odata.id": path,
-                    "id": item_id,
-                },
+                "resourceData": resource_data,
                 "clientState": sub.client_state,
                 "tenantId": self._state.tenant_id,
             }
             self._send(sub, change, note)
+
+    def _etag(self, mailbox: str, item_id: str) -> str | None:
+        """The item's etag as the notification carries it (`W/"<changeKey>"`)."""
+        item = self._state.calendars.items.get(mailbox, {}).get(item_id)
+        change_key = getattr(item, "change_key", None)
+        return etag(change_key) if change_key else None
 
     def lifecycle(self, subscription_id: str, event: str) -> None:
         """Send a lifecycle notification (reauthorizationRequired, subscriptionRemoved, missed);
