@@ -93,9 +93,6 @@ class Store:
     def get_cursor(self, calendar: str) -> str | None:
         return _text(self.redis.hget(self._key("cursors"), calendar))
 
-    def set_cursor(self, calendar: str, cursor: str) -> None:
-        self.redis.hset(self._key("cursors"), calendar, cursor)
-
     def unpulled(self, calendars: Iterable[str]) -> set[str]:
         """Those of `calendars` with no cursor: never pulled, or forgotten (a resync, a wipe)."""
         wanted = sorted(set(calendars))
@@ -151,19 +148,6 @@ class Store:
             pipe.hset(self._key("series", calendar), series.event_id, SERIES.dump_json(series))
             pipe.sadd(self._key("calendars"), calendar)
             pipe.execute()
-
-    def put_many_series(self, calendar: str, series: Iterable[Series]) -> None:
-        """Store many snapshots of one calendar in one round trip (a full pull's page)."""
-        mapping = {s.event_id: SERIES.dump_json(s) for s in series}
-        if not mapping:
-            return
-        with self.redis.pipeline() as pipe:
-            pipe.hset(self._key("series", calendar), mapping=mapping)  # type: ignore[arg-type]
-            pipe.sadd(self._key("calendars"), calendar)
-            pipe.execute()
-
-    def delete_series(self, calendar: str, event_id: str) -> None:
-        self.redis.hdel(self._key("series", calendar), event_id)
 
     def get_series(self, calendar: str, event_id: str) -> Series | None:
         raw = self.redis.hget(self._key("series", calendar), event_id)

@@ -95,8 +95,8 @@ def _series(calendar: str = "ana@acme.test", event_id: str = "ev1", **changes: o
 
 def test_cursor_round_trips_and_clear_calendar_forgets_it(store: Store) -> None:
     assert store.get_cursor("ana@acme.test") is None
-    store.set_cursor("ana@acme.test", "token-1")
-    store.set_cursor("ana@acme.test", "token-2")
+    store.commit_pull("ana@acme.test", None, [], [], "token-1")
+    store.commit_pull("ana@acme.test", "token-1", [], [], "token-2")
     assert store.get_cursor("ana@acme.test") == "token-2"
     store.put_series("ana@acme.test", _series())
     store.clear_calendar("ana@acme.test")
@@ -124,7 +124,7 @@ def test_a_pull_that_raced_a_change_of_cursor_stores_nothing(
     store.commit_pull(ana, None, [_series()], [], "token-1")
     store.wipe()  # what the pull read is gone, or another pull moved the cursor on
     if read is None:
-        store.set_cursor(ana, "token-9")
+        store.commit_pull(ana, store.get_cursor(ana), [], [], "token-9")
     assert not store.commit_pull(ana, read, [_series(event_id="ev2")], ["ev1"], "token-2")
     assert store.series_of(ana) == []
     assert store.get_cursor(ana) == (None if read else "token-9")
@@ -161,19 +161,20 @@ def test_series_start_comes_back_on_its_iana_zone(store: Store) -> None:
     assert (back.start + timedelta(weeks=4)).hour == 10
 
 
-def test_putting_a_series_again_replaces_it_and_delete_removes_it(store: Store) -> None:
+def test_putting_a_series_again_replaces_it_and_a_pull_deletes_it(store: Store) -> None:
     store.put_series("ana@acme.test", _series())
     store.put_series("ana@acme.test", _series(title="renamed", etag='"4"'))
     (only,) = store.series_of("ana@acme.test")
     assert only.title == "renamed"
-    store.delete_series("ana@acme.test", "ev1")
+    assert store.commit_pull("ana@acme.test", None, [], ["ev1"], "token-1")
     assert store.series_of("ana@acme.test") == []
 
 
 def test_all_series_spans_every_calendar(store: Store) -> None:
     calendars = [f"p{i}@acme.test" for i in range(30)]
     for calendar in calendars:
-        store.put_many_series(calendar, [_series(calendar, f"{calendar}-{n}") for n in range(3)])
+        page = [_series(calendar, f"{calendar}-{n}") for n in range(3)]
+        store.commit_pull(calendar, None, page, [], "token-1")
     everything = store.all_series()
     assert len(everything) == 90
     assert {s.calendar for s in everything} == set(calendars)
@@ -272,7 +273,7 @@ def test_write_counter_is_exact_under_concurrency(store: Store) -> None:
 def test_forget_person_keeps_only_their_busy_intervals(store: Store) -> None:
     ana, bo, cy = "ana@acme.test", "bo@acme.test", "cy@acme.test"
     t = datetime(2024, 3, 4, 9, tzinfo=UTC)
-    store.set_cursor(bo, "tok")
+    store.commit_pull(bo, store.get_cursor(bo), [], [], "tok")
     store.put_series(bo, _series(bo, "bo-copy"))
     store.put_series(ana, _series(ana, "ana-copy"))
     unrelated = _series(
@@ -301,7 +302,7 @@ def test_wipe_drops_this_org_only(store: Store) -> None:
     neighbour = Store(store.redis, store.org + "-neighbour")
     try:
         for s in (store, neighbour):
-            s.set_cursor("ana@acme.test", "tok")
+            s.commit_pull("ana@acme.test", s.get_cursor("ana@acme.test"), [], [], "tok")
             s.put_series("ana@acme.test", _series())
             s.audit({"action": "x"})
         assert store.wipe() >= 3
@@ -314,7 +315,7 @@ def test_wipe_drops_this_org_only(store: Store) -> None:
 
 
 def test_keys_are_namespaced_by_org_and_carry_no_secrets(store: Store) -> None:
-    store.set_cursor("ana@acme.test", "secret-sync-token")
+    store.commit_pull("ana@acme.test", None, [], [], "secret-sync-token")
     store.put_series("ana@acme.test", _series())
     store.put_busy("ana@acme.test", [])
     store.put_pair_state("a|b", {})
@@ -336,7 +337,7 @@ def test_org_names_that_would_break_the_namespace_are_refused(bad: str) -> None:
 
 
 def test_redis_client_fixture_wipes_its_org(redis_client: redis_lib.Redis, org: str) -> None:
-    Store(redis_client, org).set_cursor("ana@acme.test", "tok")
+    Store(redis_client, org).commit_pull("ana@acme.test", None, [], [], "tok")
     assert redis_client.exists(f"syncer:{org}:cursors")
 
 
@@ -349,8 +350,8 @@ def test_all_series_of_ten_thousand_calendars_comes_back_in_seconds(
         template = _series()
         for i in range(10_000):
             calendar = f"p{i}@acme.test"
-            store.put_many_series(
-                calendar, [replace(template, calendar=calendar, event_id=f"e{i}")]
+            store.commit_pull(
+                calendar, None, [replace(template, calendar=calendar, event_id=f"e{i}")], [], "t"
             )
         started = time.monotonic()
         everything = store.all_series()
