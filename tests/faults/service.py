@@ -43,7 +43,16 @@ from syncer.store_clock import SIMULATED_CLOCK_VAR, SimulatedClock
 from syncer.store_push import PushStore
 from tests.faults.story import STORY_RUNS, seed
 from tests.faults.trials import Lab
-from tests.faults.worlds import BOB, MONDAY, NOW, FaultWorld, ProviderKind, Snapshot, fault_world
+from tests.faults.worlds import (
+    BOB,
+    HOLDS,
+    MONDAY,
+    NOW,
+    FaultWorld,
+    ProviderKind,
+    Snapshot,
+    fault_world,
+)
 from workers import jobs
 from workers.enqueue import (
     QUEUES,
@@ -233,10 +242,12 @@ def picture(service: Service) -> Picture:
 
 
 @contextmanager
-def running_service(lab: Lab, kind: ProviderKind, name: str) -> Iterator[Service]:
-    """A fresh world of `kind` whose syncer is the service: its own embedded Redis, one worker
-    (started by the trial with `start_worker`), the series seeded, the clock at the story's
-    start."""
+def running_service(
+    lab: Lab, kind: ProviderKind, name: str, extra: str = HOLDS
+) -> Iterator[Service]:
+    """A fresh world of `kind` (configured with `extra`) whose syncer is the service: its own
+    embedded Redis and the workers the trial starts with `start_worker`. Nothing is seeded:
+    `tell_service` seeds the story and sets the clocks."""
     data_dir = lab.tmp / name
     url = ensure_embedded(data_dir)
     client = redis_lib.Redis.from_url(url)
@@ -244,7 +255,7 @@ def running_service(lab: Lab, kind: ProviderKind, name: str) -> Iterator[Service
     store = Store(client, org)
     lab.made += 1
     try:
-        with fault_world(kind, lab.tmp / f"w{lab.made}", lab.tls, store) as world:
+        with fault_world(kind, lab.tmp / f"w{lab.made}", lab.tls, store, extra) as world:
             config = world.org.config_path
             config.write_text(config.read_text().replace("org: acme", f"org: {org}", 1))
             service = Service(world, data_dir, url, client, org, log=data_dir / "workers.log")

@@ -1,7 +1,9 @@
 """The fault suite through the real service (tests/faults/service_trials.py): `syncer worker`
 processes killed with SIGKILL at random points of their jobs, Redis flushed or restarted under
-them, a fifth of API calls failing under them. Each run's end is compared with a clean
-service twin's. The CI form runs one story per fault and provider (three kills each); `slow`
+them, a fifth of API calls failing under them, a person racing their writes. Each run's end
+is compared with a clean service twin's. And the clock trial through them
+(tests/faults/clock.py): across a DST change and a year boundary the workers' results are
+the pure core's. The CI form runs one story per fault and provider (three kills each); `slow`
 and benchmarks/faults.py the rest.
 """
 
@@ -11,6 +13,7 @@ import random
 
 import pytest
 
+from tests.faults.clock import MOMENTS, clock_service_trial
 from tests.faults.service import Picture
 from tests.faults.service_trials import (
     api_fault_service_trial,
@@ -78,3 +81,9 @@ def test_a_person_racing_the_workers_keeps_every_outside_edit_and_one_block(
 ) -> None:
     outcome = race_service_trials(lab, kind, 6, random.Random(f"race-service-{kind}"))
     assert outcome.trials >= 3 and outcome.violations == []  # most changes met an edit
+
+
+@pytest.mark.parametrize("kind", PROVIDERS)
+def test_workers_across_dst_and_new_year_match_the_pure_core(lab: Lab, kind: ProviderKind) -> None:
+    outcome = clock_service_trial(lab, kind)
+    assert outcome.trials == len(MOMENTS) and outcome.violations == []
