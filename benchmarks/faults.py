@@ -10,7 +10,8 @@ Trials (tests/faults/trials.py, the code the tests run in their CI form):
 - through the real service (`syncer worker` processes on the simulated clock, a Redis of
   their own): 412 races with the workers' reads and writes, workers killed with SIGKILL at
   random points of their jobs (>= 100 kills in all), Redis flushed and restarted under
-  running workers, 20% of API calls failing, and the clock trial through them.
+  running workers, 20% of API calls failing, sync tokens / delta links expiring at random
+  moments under them (a full resync each time), and the clock trial through them.
 Each trial's end is compared with a clean twin's. Last line:
 `faults: <trials> trials, <violations> violations`.
 Run: `python benchmarks/faults.py [--quick] [--seed N]`.
@@ -38,6 +39,7 @@ from tests.faults.clock import clock_service_trial, clock_trial
 from tests.faults.service_trials import (
     api_fault_service_trial,
     clean_service_run,
+    cursor_service_trial,
     kill_trial,
     race_service_trials,
     redis_service_trial,
@@ -57,13 +59,15 @@ FULL = {"races": 500, "api": 10, "cursors": 10, "wipes": 10, "restarts": 5}
 QUICK = {"races": 50, "api": 2, "cursors": 2, "wipes": 2, "restarts": 1}
 # Service trials per provider: changes a person races (a trial where they did edit), stories
 # of three kills each, Redis flushes, Redis restarts, stories with 20% of API calls failing,
-# clock stories (a trial per moment).
+# stories with cursors expiring (a trial per expiry that hit a live cursor), clock stories
+# (a trial per moment).
 SERVICE_FULL = {
     "races": 60,
     "kills": 20,
     "flushes": 3,
     "restarts": 3,
     "api": 5,
+    "cursors": 10,
     "clock": 1,
 }
 SERVICE_QUICK = {
@@ -72,6 +76,7 @@ SERVICE_QUICK = {
     "flushes": 1,
     "restarts": 1,
     "api": 1,
+    "cursors": 1,
     "clock": 1,
 }
 
@@ -97,6 +102,7 @@ def _service_runs(
         "flushes": lambda: redis_service_trial(lab, kind, rng, clean, restart=False),
         "restarts": lambda: redis_service_trial(lab, kind, rng, clean, restart=True),
         "api": lambda: api_fault_service_trial(lab, kind, rng, clean),
+        "cursors": lambda: cursor_service_trial(lab, kind, rng, clean),
         "clock": lambda: clock_service_trial(lab, kind),
     }
 

@@ -1,20 +1,24 @@
 """Fault trials through the real service (tests/faults/service.py): worker processes killed
-with SIGKILL at random points of their jobs, and Redis flushed or restarted under running
-workers. Every run's end is compared with the clean service twin's picture after the same run
-(the simulated clock makes the two compute at the same moments), and checked for duplicates.
+with SIGKILL at random points of their jobs, Redis flushed or restarted under running workers,
+20% of API calls failing, a person racing the workers' writes (412), sync tokens / delta links
+expiring under them. Every run's end is compared with the clean service twin's picture after
+the same run (the simulated clock makes the two compute at the same moments), and checked for
+duplicates. The clock trial through the workers is in tests/faults/clock.py.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import random
+import re
 import threading
 import time
+import urllib.parse
 from collections.abc import Callable
 
 from syncer.redis_server import ensure_embedded, stop_embedded
 from tests.faults.service import Picture, Service, picture, running_service, tell_service
-from tests.faults.story import no_duplicates, seed, settled
+from tests.faults.story import STORY_RUNS, no_duplicates, seed, settled
 from tests.faults.trials import (
     FAULT_RATE,
     MAX_CALL_RATIO,
@@ -26,7 +30,7 @@ from tests.faults.trials import (
     on_calls,
     racing,
 )
-from tests.faults.worlds import BOB, MONDAY, NOW, ProviderKind
+from tests.faults.worlds import ANA, BOB, CAT, DAN, MONDAY, NOW, ProviderKind
 
 MAX_DELAY_S = 0.08
 
@@ -238,3 +242,82 @@ def race_service_trials(lab: Lab, kind: ProviderKind, count: int, rng: random.Ra
         outcome.calls = world.calls()
         outcome.violations += [f"race {kind} service: {v}" for v in settled(world)]
     return outcome
+
+
+# A pull's list call: Google events.list, Graph calendarView/delta (the calls a cursor goes to).
+_LISTING = re.compile(r"/(?:calendars|users)/([^/]+)/(?:events|calendarView/delta)$")
+
+
+def cursor_service_trial(
+    lab: Lab, kind: ProviderKind, rng: random.Random, clean: list[Picture]
+) -> Outcome:
+    """In each run (70%), at a random API call plus a random delay, the emulator expires the
+    sync tokens / delta links of one calendar or of all, under the running workers. A worker
+    meeting an expired cursor (410) pulls that calendar in full at once; every cursor live at
+    the expiry is met, by the story's next pull of its calendar or by the sweep after the
+    story, and none is left for a clean pass. Every run ends as the clean service run did,
+    nothing duplicated, no job failed. A trial: an expiry that hit a live cursor."""
+    outcome = Outcome()
+    with running_service(lab, kind, f"cursors-{lab.made + 1}") as service:
+        world = service.world
+        listed: list[tuple[str, int]] = []  # (calendar, status) of every list call answered
+        expiries: list[tuple[int, list[str]]] = []  # (list calls before, calendars with a cursor)
+        whom: list[str | None] = [None]
+
+        def listing(who: str | None, method: str, path: str, status: int) -> None:
+            found = _LISTING.search(path)
+            if method == "GET" and found is not None:
+                listed.append((urllib.parse.unquote(found.group(1)).lower(), status))
+
+        def expire() -> None:
+            with world.state.lock:  # no call is answered meanwhile: `listed` splits cleanly
+                world.expire_cursors(whom[0])
+                calendars = [whom[0]] if whom[0] else [ANA, BOB, CAT, DAN]
+                live = [c for c in calendars if world.store.get_cursor(c) is not None]
+                expiries.append((len(listed), live))
+
+        def during(step: int) -> None:
+            whom[0] = rng.choice([None, ANA, BOB, CAT])
+            armed.arm(step, rng.random() < 0.7)
+
+        def after(step: int) -> None:
+            armed.join()
+            label = f"cursors {kind} ({armed.where(step) or f'run {step}'})"
+            outcome.violations.extend(_check(service, clean[step], label))
+
+        undo = on_calls(world, listing)
+        armed = Armed(service, clean, rng, expire)
+        service.start_worker()
+        try:
+            tell_service(service, during=during, after=after)
+            armed.arm(STORY_RUNS - 1, False)
+            service.sweep()  # the cron's safety net meets what expired after a last pull
+            service.wait_quiet()
+            outcome.violations += _check(service, clean[-1], f"cursors {kind} (the sweep)")
+            swept = len(listed)
+            outcome.violations += [f"cursors {kind}: {v}" for v in settled(world)]
+        finally:
+            armed.close()
+            undo()
+        outcome.trials = sum(1 for _, live in expiries if live)
+        outcome.calls = world.calls()
+        outcome.violations += [f"cursors {kind}: {v}" for v in _resynced(listed, expiries, swept)]
+    return outcome
+
+
+def _resynced(
+    listed: list[tuple[str, int]], expiries: list[tuple[int, list[str]]], swept: int
+) -> list[str]:
+    """Each cursor live at an expiry answered 410 to a worker later, each 410 was followed by
+    a full pull of its calendar (its next list call answered 200), and the clean pass after
+    the sweep met no expired cursor."""
+    found = []
+    for mark, live in expiries:
+        met = {calendar for calendar, status in listed[mark:swept] if status == 410}
+        found += [f"the expired cursor of {c} was never used again" for c in live if c not in met]
+    for i, (calendar, status) in enumerate(listed):
+        following = [s for c, s in listed[i + 1 :] if c == calendar]
+        if status == 410 and following[:1] != [200]:
+            found.append(f"{calendar} answered 410, then {following[:1]}: no full pull")
+    found += [f"{c}: still expired after the sweep" for c, s in listed[swept:] if s == 410]
+    return found

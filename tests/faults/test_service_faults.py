@@ -1,10 +1,10 @@
 """The fault suite through the real service (tests/faults/service_trials.py): `syncer worker`
 processes killed with SIGKILL at random points of their jobs, Redis flushed or restarted under
-them, a fifth of API calls failing under them, a person racing their writes. Each run's end
-is compared with a clean service twin's. And the clock trial through them
-(tests/faults/clock.py): across a DST change and a year boundary the workers' results are
-the pure core's. The CI form runs one story per fault and provider (three kills each); `slow`
-and benchmarks/faults.py the rest.
+them, a fifth of API calls failing under them, a person racing their writes, sync tokens /
+delta links expiring under them. Each run's end is compared with a clean service twin's. And
+the clock trial through them (tests/faults/clock.py): across a DST change and a year boundary
+the workers' results are the pure core's. The CI form runs one story per fault and provider
+(three kills each); `slow` and benchmarks/faults.py the rest.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from tests.faults.service import Picture
 from tests.faults.service_trials import (
     api_fault_service_trial,
     clean_service_run,
+    cursor_service_trial,
     kill_trial,
     race_service_trials,
     redis_service_trial,
@@ -81,6 +82,14 @@ def test_a_person_racing_the_workers_keeps_every_outside_edit_and_one_block(
 ) -> None:
     outcome = race_service_trials(lab, kind, 6, random.Random(f"race-service-{kind}"))
     assert outcome.trials >= 3 and outcome.violations == []  # most changes met an edit
+
+
+@pytest.mark.parametrize("kind", PROVIDERS)
+def test_cursors_expiring_under_the_workers_resync_in_full_to_the_clean_run(
+    lab: Lab, kind: ProviderKind
+) -> None:
+    outcome = cursor_service_trial(lab, kind, random.Random(f"cursors-{kind}"), clean(lab, kind))
+    assert outcome.trials >= 1 and outcome.violations == []  # an expiry hit a live cursor
 
 
 @pytest.mark.parametrize("kind", PROVIDERS)
