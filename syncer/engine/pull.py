@@ -67,8 +67,12 @@ def pull_calendar(
         try:
             result: PullResult = provider.pull(calendar, cursor)
         except CursorExpired:
-            log.info("sync.cursor_expired")
-            store.clear_calendar(calendar)
+            # An incremental pull: forget the calendar and read it in full. A full pull whose
+            # page token expired half way: read it in full again (once; a second expiry is
+            # raised, and the job's retry or the sweep comes back to it).
+            log.info("sync.cursor_expired", full=cursor is None)
+            if cursor is not None:
+                store.clear_calendar(calendar)
             cursor = None
             result = provider.pull(calendar, None)
             resynced = True

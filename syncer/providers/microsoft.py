@@ -196,9 +196,9 @@ class MicrosoftProvider:
             window, prior, path, params = known.window, known.series, known.delta_link, None
             if window[1] - now < RENEW_MARGIN:
                 raise CursorExpired("microsoft", None, "delta window ending", reason="windowEnding")
-        items, last = self._session.pages(
-            path, params=params, headers=headers, cursor_call=cursor is not None
-        )
+        # Every page of a delta round carries a token (skip or delta) that can expire: a 410 on
+        # any of them, a full round's included, means "start this round over", never "gone".
+        items, last = self._session.pages(path, params=params, headers=headers, cursor_call=True)
         delta_link = last.get("@odata.deltaLink")
         if not delta_link:
             raise ProviderError("microsoft", None, "calendarView/delta ended without a deltaLink")

@@ -16,6 +16,8 @@ from typing import Any
 import pytest
 
 from syncer.core.blocks import BEGIN_MARKER, END_MARKER
+from syncer.engine.pull import pull_calendar
+from syncer.providers.microsoft import MicrosoftProvider
 from syncer.sandbox.graph import FaultRule
 from syncer.sandbox.graph.controls import TEAMS_BLOCK, teams_body
 from syncer.sandbox.tls import TlsFiles
@@ -282,3 +284,29 @@ def test_update_mails_at_most_one_per_pair_per_material_change(world: GraphOrg) 
     world.reset_logs()
     world.sync()
     assert world.update_mails() == []
+
+
+def test_a_page_token_expiring_half_way_through_a_full_pull_starts_it_over(
+    world: GraphOrg,
+) -> None:
+    """Regression (fault suite review): a 410 on the second page of a full delta round was read
+    as "not found", and the calendar's pull was dropped until the next sweep."""
+    series = weekly(world, ANA, BOB)
+    provider = MicrosoftProvider.from_config(
+        world.config.providers.microsoft, page_size=10, clock=lambda: world.now
+    )
+    statuses: list[int] = []
+    logged = world.graph.log_call
+
+    def expire_after_the_first_page(who: str | None, method: str, path: str, status: int) -> None:
+        logged(who, method, path, status)
+        if "/calendarView/delta" in path or "$skiptoken" in path or "$deltatoken" in path:
+            statuses.append(status)
+            if len(statuses) == 1:
+                world.graph.expire_delta_tokens(ANA)
+
+    world.graph.log_call = expire_after_the_first_page  # type: ignore[method-assign]
+    stats = pull_calendar(provider, world.store, ANA, ())
+    assert statuses[:2] == [200, 410] and statuses[-1] == 200
+    assert stats.full and stats.resynced
+    assert [s.event_id for s in world.store.series_of(ANA)] == [series]
