@@ -2,7 +2,9 @@
 
 `syncer run` starts one process tree on one Redis: a web process, N workers and a scheduler,
 each a child process of its own (`python -m syncer.cli web|worker|scheduler`), in its own
-process group so a terminal's Ctrl-C reaches only the parent. The parent forwards SIGTERM once
+process group so a terminal's Ctrl-C reaches only the parent. The web app starts first and the
+rest once it listens (push channels opened earlier would miss its answer). The parent forwards
+SIGTERM once
 (rq's warm shutdown: a worker finishes its job, then exits; uvicorn drains; the scheduler
 stops), waits `grace` seconds, then kills what is left (a killed job is safe to run again and
 rq requeues it). A child that dies on its own is restarted.
@@ -17,6 +19,7 @@ import contextlib
 import logging
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -32,6 +35,7 @@ from syncer.redis_server import connect, redis_url_for
 
 WORKER_MAINTENANCE_S = 60  # how often a worker requeues jobs of workers that died
 RESTART_DELAY_S = 1.0
+WEB_START_S = 30.0  # the web app's start-up, waited for before the rest
 
 
 def _resolved(config_path: str | Path) -> str:
@@ -126,6 +130,9 @@ class Supervisor:
             Child(f"worker-{i + 1}", child_argv("worker", path)) for i in range(workers)
         ]
         self.children.append(Child("scheduler", child_argv("scheduler", path)))
+        host, _, port = (bind or config.web.bind).rpartition(":")
+        host = host.strip("[]")
+        self.web_address = ("127.0.0.1" if host in ("", "0.0.0.0", "::") else host, int(port))
         self.grace_s = grace_s
         self.echo = echo
         self.stopping = False
@@ -153,7 +160,14 @@ class Supervisor:
     def run(self) -> int:
         previous = {s: signal.signal(s, self._on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
         try:
-            for child in self.children:
+            web, *rest = self.children
+            self._start(web)
+            # The web app first: the scheduler's first renew opens channels at once, and Graph
+            # validates a new subscription by calling the web app back (Google's first "sync"
+            # message too). Opened before it listens, they would wait for the next renewal.
+            if not self._wait_listening(web):
+                self.log.warning("service.web_not_listening", address=self.web_address)
+            for child in rest:
                 self._start(child)
             self.echo(f"syncer: running {len(self.children)} processes")
             while not self.stopping:
@@ -172,6 +186,19 @@ class Supervisor:
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
+
+    def _wait_listening(self, web: Child, timeout_s: float = WEB_START_S) -> bool:
+        """Until the web app accepts connections (True), dies, a signal comes, or time is up."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline and not self.stopping:
+            if web.process is not None and web.process.poll() is not None:
+                return False
+            try:
+                with socket.create_connection(self.web_address, timeout=0.5):
+                    return True
+            except OSError:
+                time.sleep(0.1)
+        return False
 
     def stop(self) -> int:
         """SIGTERM once to every child (warm shutdown), wait, then SIGKILL the rest."""
