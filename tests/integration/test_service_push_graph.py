@@ -36,11 +36,11 @@ from syncer.sandbox.graph.subscriptions import Subscription
 from syncer.sandbox.tls import TlsFiles
 from syncer.store import Store
 from syncer.store_push import PushStore
-from tests.integration.graph_org import ANA, BOB, MICROSOFT_PEOPLE, ROOM, write_config
+from tests.integration.graph_org import ANA, BOB, CAT, DAN, MICROSOFT_PEOPLE, ROOM, write_config
 from tests.integration.service_world import ROOT, free_port, remove_jobs, wait_for
 from workers import jobs
 from workers.context import forget
-from workers.enqueue import QUEUES
+from workers.enqueue import QUEUES, jobs_in_flight
 
 
 @dataclass
@@ -378,3 +378,31 @@ def test_a_stopped_subscription_is_deleted_and_stopping_it_again_is_fine(
     assert channel.ref.id not in world.graph.subscriptions.items
     assert world.push.get_channel(channel.ref.id) is None
     engine.provider_of(ANA).stop_watch(channel.ref)  # 404 at Graph: already stopped
+
+
+def test_worker_processes_share_the_call_slots_of_a_busy_mailbox(world: GraphService) -> None:
+    """Ana has three reports: four `syncer worker` processes plan their three 1:1s at once, all
+    in her mailbox. With `limits.mailbox_concurrency: 1` (and Graph's limit set to 1 in the
+    emulator), the workers' calls queue for her slot across processes: none is throttled."""
+    world.config_path.write_text(
+        world.config_path.read_text() + "\nlimits: {mailbox_concurrency: 1}\n"
+    )
+    forget()
+    series, _ = weekly_one_on_one(world)
+    start = world.graph.event(ANA, series)["start"]["dateTime"]
+    monday = dt.datetime.fromisoformat(start[:19]).replace(tzinfo=dt.UTC)
+    others = [world.graph.create_one_on_one(ANA, p, monday, time_zone="UTC") for p in (CAT, DAN)]
+    world.graph.mailbox_concurrency.limit = 1
+    world.graph.faults.latency = 0.05  # calls overlap as on a real network
+    for _ in range(4):
+        world.start_worker()
+    world.queue("sweep").enqueue(jobs.sweep, str(world.config_path))
+
+    def written() -> bool:
+        bodies = [world.graph.event(ANA, s)["body"]["content"] for s in [series, *others]]
+        return all(BEGIN_MARKER in body for body in bodies)
+
+    wait_for(written, timeout=90, what="the three 1:1s' blocks")
+    wait_for(lambda: jobs_in_flight(world.redis) == 0, timeout=60, what="the workers to finish")
+    assert [c for c in world.graph.call_log if c.status == 429] == []
+    assert world.graph.mailbox_concurrency.peaks[ANA] == 1
