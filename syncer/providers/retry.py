@@ -70,7 +70,6 @@ def call_with_retry(
     max_delay: float = 30.0,
     sleep: Callable[[float], None] = time.sleep,
     rng: random.Random | None = None,
-    on_retry: Callable[[ProviderError, int, float], None] | None = None,
     log: Any = None,
 ) -> T:
     """Call `fn` until it succeeds, a non-retryable error comes, or `max_attempts` are spent.
@@ -78,7 +77,7 @@ def call_with_retry(
     Every failure leaves as a `ProviderError` (or child) from `classify`, chained to the original
     exception; an exception `classify` does not recognise (returns None) is re-raised untouched,
     since it is a bug rather than a provider failure. With `log` (a structlog logger) each
-    retry is logged as `provider.retry`; `on_retry(error, attempt, delay)` is told of it too.
+    retry is logged as `provider.retry`.
     """
     attempt = 0
     while True:
@@ -109,8 +108,6 @@ def call_with_retry(
                 attempt=attempt,
                 delay=round(delay, 3),
             )
-        if on_retry is not None:
-            on_retry(error, attempt, delay)
         sleep(delay)
 
 
