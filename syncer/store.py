@@ -24,6 +24,7 @@ Works with clients made with or without `decode_responses`.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import gc
 import json
 from collections.abc import Iterable, Iterator, Mapping
@@ -34,6 +35,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import TypeAdapter
 from redis import Redis
+from redis.commands.core import Script
 from redis.lock import Lock
 
 from syncer.core.model import BusyInterval, Series
@@ -87,6 +89,10 @@ class Store:
     def _key(self, *parts: str) -> str:
         return self._prefix + ":".join(parts)
 
+    @functools.cached_property
+    def _commit_pull_script(self) -> Script:
+        return self.redis.register_script(_COMMIT_PULL)  # once per Store, not once per pull
+
     # ----------------------------------------------------------------------------------------
     # Calendar cursors
 
@@ -124,7 +130,7 @@ class Store:
             args += [event_id, raw]
         args += list(deleted)
         keys = [self._key("cursors"), self._key("series", calendar), self._key("calendars")]
-        return bool(self.redis.register_script(_COMMIT_PULL)(keys=keys, args=args))
+        return bool(self._commit_pull_script(keys=keys, args=args))
 
     def clear_calendar(self, calendar: str) -> None:
         """Forget the cursor and every series snapshot of `calendar`: the next pull is a full
