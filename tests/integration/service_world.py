@@ -44,29 +44,33 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def remove_jobs(client: redis_lib.Redis, config_path: Path) -> None:
-    """Delete every rq job of this config (each syncer job takes its config's path first):
-    queued, started, failed, and scheduled ones (rq retries, `-later` re-enqueues), which
-    would otherwise come due under a later test's workers and tie them up with calls to an
-    emulator long stopped."""
-
-    def mine(job_id: str) -> bool:
-        job = Job.fetch(job_id, connection=client) if Job.exists(job_id, client) else None
-        return job is not None and bool(job.args) and str(job.args[0]) == str(config_path)
-
+def listed_jobs(client: redis_lib.Redis) -> list[tuple[str, str, str, str | None]]:
+    """Every rq job in a queue or in the started, scheduled or failed registry, any org's:
+    (queue, where, job id, the config path it takes first: every syncer job does)."""
+    found = []
     for name in QUEUES:
         queue = Queue(name, connection=client)
-        registries = (
-            StartedJobRegistry(queue=queue),
-            ScheduledJobRegistry(queue=queue),
-            FailedJobRegistry(queue=queue),
+        places = (
+            ("queued", queue.get_job_ids()),
+            ("started", StartedJobRegistry(queue=queue).get_job_ids(cleanup=False)),
+            ("scheduled", ScheduledJobRegistry(queue=queue).get_job_ids(cleanup=False)),
+            ("failed", FailedJobRegistry(queue=queue).get_job_ids(cleanup=False)),
         )
-        found = list(queue.get_job_ids())
-        for registry in registries:
-            found += registry.get_job_ids(cleanup=False)
-        for job_id in found:
-            if mine(job_id):
-                Job.fetch(job_id, connection=client).delete()  # out of its queue and registry
+        for where, ids in places:
+            for job_id in ids:
+                job = Job.fetch(job_id, connection=client) if Job.exists(job_id, client) else None
+                config = str(job.args[0]) if job is not None and job.args else None
+                found.append((name, where, job_id, config))
+    return found
+
+
+def remove_jobs(client: redis_lib.Redis, config_path: Path) -> None:
+    """Delete every rq job of this config: queued, started, failed, and scheduled ones (rq
+    retries, `-later` re-enqueues), which would otherwise come due under a later test's
+    workers and tie them up with calls to an emulator long stopped."""
+    for _, _, job_id, config in listed_jobs(client):
+        if config == str(config_path) and Job.exists(job_id, client):
+            Job.fetch(job_id, connection=client).delete()  # out of its queue and registry
 
 
 def wait_for(check: Callable[[], Any], timeout: float = 20.0, what: str = "condition") -> Any:

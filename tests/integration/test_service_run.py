@@ -43,7 +43,13 @@ from syncer.sandbox.tls import TlsFiles
 from syncer.store import Store
 from syncer.store_push import PushStore
 from tests.integration.google_org import ANA, BOB, CAT, DAN
-from tests.integration.service_world import ROOT, pushed_google_org, remove_jobs, wait_for
+from tests.integration.service_world import (
+    ROOT,
+    listed_jobs,
+    pushed_google_org,
+    remove_jobs,
+    wait_for,
+)
 from workers import jobs
 from workers.enqueue import QUEUES, pull_job_id
 from workers.jobs import INLINE_RETRY_AFTER_S
@@ -197,22 +203,10 @@ class RunWorld:
     def diagnosis(self) -> str:
         """What a run that did not get going was doing: every queue and registry (any org's
         jobs, with the config they belong to) and the tail of the run's log."""
-        lines = []
-        for name in QUEUES:
-            queue = Queue(name, connection=self.redis)
-            for what, ids in (
-                ("queued", queue.get_job_ids()),
-                ("started", StartedJobRegistry(queue=queue).get_job_ids(cleanup=False)),
-                ("scheduled", ScheduledJobRegistry(queue=queue).get_job_ids(cleanup=False)),
-            ):
-                for job_id in ids:
-                    job = (
-                        Job.fetch(job_id, connection=self.redis)
-                        if Job.exists(job_id, self.redis)
-                        else None
-                    )
-                    owner = str(job.args[0]) if job is not None and job.args else "?"
-                    lines.append(f"{name} {what} {job_id} ({owner})")
+        lines = [
+            f"{queue} {where} {job_id} ({config or '?'})"
+            for queue, where, job_id, config in listed_jobs(self.redis)
+        ]
         channels = {p: bool(self.push.current_channel(p)) for p in PEOPLE}
         return "\n".join(
             [f"channels: {channels}", *lines, "run log tail:", *self.log().splitlines()[-40:]]
