@@ -18,7 +18,7 @@ import re
 import time
 from collections.abc import Callable, Sequence
 from datetime import timedelta
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from redis import Redis
 from rq import Queue, Retry
@@ -131,12 +131,16 @@ def requeue_lost(connection: Redis, org: str, settle_s: float = 1.0) -> list[str
     """Put back `org`'s jobs that rq lost, and return their ids.
 
     A worker listening on several queues pops a job (BLPOP; rq keeps its intermediate queue
-    only for a worker of one queue) and records it as started a moment later. Killed in that
-    moment, the job is queued by its status but in no queue and no registry: it never runs,
-    and its id, still taken, makes `enqueue_unique` call every later change "covered". A job
-    found so twice, `settle_s` apart (a live worker has recorded it by then), is pushed back
-    on its queue. Only `org`'s jobs (its name is in their ids): rq's keys are shared by every
-    org on the Redis, and another org's stale job is its own upkeep's to judge."""
+    only for a worker of one queue), records the job's execution in the started registry, forks
+    its work horse, and the horse marks the job started. Killed before that last step, the job
+    is queued by its status but in no queue: it never runs, and its id, still taken, makes
+    `enqueue_unique` call every later change "covered". rq's own cleanup does not save it: it
+    drops a started-registry entry whose job is not marked started without retrying the job
+    (rq 3.0, `StartedJobRegistry.cleanup`). A job found so twice, `settle_s` apart (a live
+    worker has marked it by then), is pushed back on its queue, and its stale started entries
+    go, so rq's cleanup cannot later take the new run for an abandoned one. Only `org`'s jobs
+    (its name is in their ids): rq's keys are shared by every org on the Redis, and another
+    org's stale job is its own upkeep's to judge."""
     lost = _unlisted_queued(connection, org)
     if lost and settle_s > 0:
         time.sleep(settle_s)
@@ -145,18 +149,33 @@ def requeue_lost(connection: Redis, org: str, settle_s: float = 1.0) -> list[str
         with contextlib.suppress(NoSuchJobError, InvalidJobOperation):
             job = Job.fetch(job_id_, connection=connection)
             if job.get_status() == JobStatus.QUEUED and job.origin in QUEUES:
+                queue = Queue(job.origin, connection=connection)
+                _forget_started(connection, queue, job_id_)
                 # At the front: it was next when it was popped.
-                Queue(job.origin, connection=connection).enqueue_job(job, at_front=True)
+                queue.enqueue_job(job, at_front=True)
     return sorted(lost)
 
 
+def _forget_started(connection: Redis, queue: Queue, job_id_: str) -> None:
+    """Remove `job_id_`'s entries from the queue's started registry (rq 3 keys them
+    `<job id>:<execution id>`; the registry's own `remove` is not implemented)."""
+    key = StartedJobRegistry(queue=queue).key
+    prefix = f"{job_id_}:"
+    members = cast(list[Any], connection.zrange(key, 0, -1))
+    names = [m.decode() if isinstance(m, bytes) else str(m) for m in members]
+    stale = [m for m in names if m.startswith(prefix)]
+    if stale:
+        connection.zrem(key, *stale)
+
+
 def _unlisted_queued(connection: Redis, org: str) -> set[str]:
-    """Ids of `org`'s jobs whose status is queued but that no queue lists, nor any registry."""
+    """Ids of `org`'s jobs whose status is queued but that no queue lists, nor any registry
+    but the started one (where a queued job is one whose worker died before it started)."""
     listed: set[str] = set()
     for name in QUEUES:
         queue = Queue(name, connection=connection)
         listed.update(queue.get_job_ids(), queue.intermediate_queue.get_job_ids())
-        for registry in (StartedJobRegistry, ScheduledJobRegistry, DeferredJobRegistry):
+        for registry in (ScheduledJobRegistry, DeferredJobRegistry):
             listed.update(registry(queue=queue).get_job_ids(cleanup=False))
     found = set()
     for key in connection.scan_iter(match=f"rq:job:*-{_UNSAFE.sub('_', org)[:40]}-*", count=1000):
