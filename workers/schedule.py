@@ -5,7 +5,7 @@
                (push_sweep_minutes, daily by default, with push on: changes arrive by push)
     renew      every renew_hours    open/renew push channels (only with web.public_url)
     hourly     every hour           agenda sections and overdue flags at the org's local hours
-    upkeep     every 5 minutes      jobs lost by a worker killed mid-dequeue go back on their queue
+    upkeep     every 5 minutes      jobs taken by a worker killed before it started them: requeued
 
 Several schedulers may run (rq registers each in Redis); every job they enqueue has a
 deterministic id, so two schedulers firing at once still make one job per calendar.
