@@ -349,10 +349,9 @@ class Applier:
                 )
 
     def _create_hold(self, action: CreateHold) -> bool | None:
+        """The provider finds the hold before it makes one (no twin after a killed run); a
+        hold found is recorded too, but is no write."""
         provider = self.provider_of(action.calendar)
-        for hold in provider.find_holds(action.calendar, action.pair.key):
-            if hold.proposal_for == action.proposal_for and hold.start == action.start:
-                return False
         if not self.budget.take():
             return None
         # Until the new hold is recorded, the store's list is not known complete: a run killed
@@ -367,8 +366,11 @@ class Applier:
             "",
             {MARKER_PAIR: action.pair.key, MARKER_HOLD: action.proposal_for.isoformat()},
         )
+        self._remember_hold(action.pair, hold.__dict__, drop=None, known=known)
+        if not hold.created:
+            self.budget.used -= 1
+            return False
         self.stats.holds_created += 1
-        self._remember_hold(action.pair, hold.__dict__ if hold else None, drop=None, known=known)
         self._audit(action, action.calendar, hold.event_id)
         return True
 

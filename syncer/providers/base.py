@@ -105,6 +105,8 @@ class HoldRef:
     end: datetime
     pair_key: str
     proposal_for: datetime
+    # create_hold's answer: True when that call made the hold, False when it found it there.
+    created: bool = field(default=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -181,7 +183,10 @@ class Provider(Protocol):
         title: str,
         body: str,
         markers: Mapping[str, str],
-    ) -> HoldRef: ...
+    ) -> HoldRef:
+        """The hold for this pair, slot and proposal: made now (`created`), or the one already
+        there (a re-run makes no twin)."""
+        ...
 
     def find_holds(self, calendar: str, pair_key: str) -> list[HoldRef]: ...
 

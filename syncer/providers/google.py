@@ -11,6 +11,7 @@ import os
 import re
 import uuid
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
@@ -400,7 +401,7 @@ class GoogleProvider:
         made = parse_hold(created, calendar)
         if made is None:
             raise ProviderError("google", None, "created hold came back without its markers")
-        return made
+        return replace(made, created=True)
 
     def find_holds(self, calendar: str, pair_key: str) -> list[HoldRef]:
         params = {

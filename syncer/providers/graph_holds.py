@@ -8,6 +8,7 @@ so a server that ignores the filter still gives the right answer).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
@@ -112,7 +113,7 @@ def create_hold(
         made = parse_hold(again, calendar)
     if made is None:
         raise ProviderError("microsoft", None, "created hold came back without its markers")
-    return made
+    return replace(made, created=True)
 
 
 __all__ = ["create_hold", "find_holds", "parse_hold"]

@@ -157,6 +157,7 @@ def test_holds_are_created_found_and_deleted_idempotently(env: ProviderEnv) -> N
         alice, start, start + timedelta(minutes=30), "Hold: 1:1", "proposed", markers
     )
     assert same.event_id == hold.event_id
+    assert (hold.created, same.created) == (True, False)  # found, not made again
     assert env.provider.find_holds(alice, key) == [hold]
     assert env.provider.find_holds(alice, Pair.of(alice, "carol@example.com").key) == []
     env.provider.delete_event(alice, hold.event_id)

@@ -18,6 +18,8 @@ from typing import Any
 import pytest
 
 from syncer.core.blocks import BEGIN_MARKER
+from syncer.core.model import CreateHold, Pair
+from syncer.engine.apply import Applier, WriteBudget
 from syncer.providers.base import MARKER_HOLD, MARKER_KEYS
 from syncer.sandbox.google.clients import service
 from syncer.sandbox.tls import TlsFiles
@@ -379,3 +381,58 @@ def test_cli_sync_once_writes_the_block_and_doc_then_a_second_run_writes_nothing
     assert "(0 in full)" in second.stdout and " 0 writes" in second.stdout, second.stdout
     assert world.writes() == []
     assert world.event(ANA, series) == event
+
+
+def test_a_run_killed_after_making_its_holds_makes_no_twin_when_run_again(
+    held: GoogleOrg, store: Store
+) -> None:
+    """A run killed between making the holds and recording them leaves the pair's hold list
+    empty and marked not known complete (the applier marks it before it makes a hold): the
+    next run finds the holds on the calendars, counts them as its own, not as busy time, and
+    writes nothing."""
+    series, made = declined_with_holds(held)
+    key = f"{ANA}|{BOB}"
+    state = store.get_pair_state(key) or {}
+    store.put_pair_state(key, {**state, "holds": [], "holds_known": False})
+    block = description(held, ANA, instance(series, MONDAY))
+    audited = len(store.audit_entries())
+    summary = held.sync()
+    assert summary.apply.writes == 0 and held.writes() == []
+    for email, hold_id in made.items():
+        assert list(holds(held, email)) == [hold_id]
+    assert description(held, ANA, instance(series, MONDAY)) == block  # same proposals
+    assert len(store.audit_entries()) == audited
+
+
+def test_the_applier_finds_a_hold_already_there_instead_of_making_a_twin(
+    held: GoogleOrg, store: Store
+) -> None:
+    """A CreateHold for a slot that already has the pair's hold (made by a run the plan did
+    not see) is found by the provider: no twin, no write or audit record, the budget
+    untouched, one API call, and the store records the hold it found."""
+    _, made = declined_with_holds(held)
+    key = f"{ANA}|{BOB}"
+    engine = held.engine()
+    hold = next(h for h in engine.provider_of(ANA).find_holds(ANA, key) if h.event_id == made[ANA])
+    store.put_pair_state(key, {"holds": [], "holds_known": True})
+    audited = len(store.audit_entries())
+    applier = Applier(
+        store=store,
+        provider_of=engine.provider_of,
+        timezone_of=engine.timezone_of,
+        names={},
+        template=engine.template,
+        budget=WriteBudget(10),
+        now=NOW,
+    )
+    pair = Pair.of(ANA, BOB)
+    provider = engine.provider_of(ANA)
+    before = provider.calls
+    applier.apply(CreateHold(pair, ANA, hold.start, hold.end, hold.proposal_for, "Hold"))
+    assert provider.calls - before == 1  # one look for the pair's holds, by the provider
+    assert applier.stats.writes == 0 and applier.stats.holds_created == 0
+    assert applier.budget.used == 0 and held.writes() == []
+    assert list(holds(held, ANA)) == [made[ANA]]
+    assert len(store.audit_entries()) == audited
+    state = store.get_pair_state(key) or {}
+    assert [h["event_id"] for h in state["holds"]] == [made[ANA]] and state["holds_known"]
