@@ -401,8 +401,12 @@ def test_a_worker_killed_with_sigkill_is_restarted_with_nothing_left_behind(
     )
     died = [e for e in world.events("service.child_died") if e.get("role", "").startswith("worker")]
     assert died and died[-1]["code"] == -signal.SIGKILL
-    started = {e["pid"] for e in world.events("service.child_started")}
-    assert set(replaced) <= started
+    # The new worker can show in the process list a moment before the supervisor's line.
+    wait_for(
+        lambda: set(replaced) <= {e["pid"] for e in world.events("service.child_started")},
+        timeout=10,
+        what=f"the supervisor's service.child_started for {replaced}",
+    )
     wait_for(
         lambda: not any(alive(pid) for pid in below),
         timeout=15,
