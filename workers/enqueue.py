@@ -18,7 +18,7 @@ import re
 import time
 from collections.abc import Callable, Sequence
 from datetime import timedelta
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
 from redis import Redis
 from rq import Queue, Retry
@@ -150,22 +150,10 @@ def requeue_lost(connection: Redis, org: str, settle_s: float = 1.0) -> list[str
             job = Job.fetch(job_id_, connection=connection)
             if job.get_status() == JobStatus.QUEUED and job.origin in QUEUES:
                 queue = Queue(job.origin, connection=connection)
-                _forget_started(connection, queue, job_id_)
+                StartedJobRegistry(queue=queue).remove_executions(job)
                 # At the front: it was next when it was popped.
                 queue.enqueue_job(job, at_front=True)
     return sorted(lost)
-
-
-def _forget_started(connection: Redis, queue: Queue, job_id_: str) -> None:
-    """Remove `job_id_`'s entries from the queue's started registry (rq 3 keys them
-    `<job id>:<execution id>`; the registry's own `remove` is not implemented)."""
-    key = StartedJobRegistry(queue=queue).key
-    prefix = f"{job_id_}:"
-    members = cast(list[Any], connection.zrange(key, 0, -1))
-    names = [m.decode() if isinstance(m, bytes) else str(m) for m in members]
-    stale = [m for m in names if m.startswith(prefix)]
-    if stale:
-        connection.zrem(key, *stale)
 
 
 def _unlisted_queued(connection: Redis, org: str) -> set[str]:

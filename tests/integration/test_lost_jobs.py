@@ -24,14 +24,13 @@ def client(redis_url: str) -> Iterator[redis_lib.Redis]:
     made: list[str] = []
     connection.made = made  # type: ignore[attr-defined]
     yield connection
-    started = StartedJobRegistry("default", connection=connection).key
+    started = StartedJobRegistry("default", connection=connection)
     for job_id in made:
         Queue("default", connection=connection).remove(job_id)
-        for member in connection.zrange(started, 0, -1):
-            if member.decode().startswith(f"{job_id}:"):
-                connection.zrem(started, member)
         if Job.exists(job_id, connection=connection):
-            Job.fetch(job_id, connection=connection).delete()
+            job = Job.fetch(job_id, connection=connection)
+            started.remove_executions(job)
+            job.delete()
     connection.close()
 
 
