@@ -84,6 +84,11 @@ class WriteBudget:
         self.used += 1
         return True
 
+    def give_back(self) -> None:
+        """The write taken was not made (a conflict to re-read, a hold already there, a target
+        already gone): it does not count against the cap."""
+        self.used -= 1
+
 
 @dataclass
 class Applier:
@@ -239,7 +244,7 @@ class Applier:
                     )
             except Conflict:
                 self.stats.conflicts += 1
-                self.budget.used -= 1
+                self.budget.give_back()
                 continue
             self._audit(action, action.calendar, action.event_id, doc=doc.id)
             self._remember(
@@ -280,7 +285,7 @@ class Applier:
             except Conflict:
                 # Someone edited the event since we read it: read their text again and re-merge.
                 self.stats.conflicts += 1
-                self.budget.used -= 1
+                self.budget.give_back()
                 continue
             self._audit(
                 action,
@@ -332,7 +337,7 @@ class Applier:
                 provider.append_doc(doc, section, current.revision)
             except Conflict:
                 self.stats.conflicts += 1
-                self.budget.used -= 1
+                self.budget.give_back()
                 continue
             self._audit(action, doc.owner, doc.id, day=action.day.isoformat())
             self._remember_section(action)
@@ -368,7 +373,7 @@ class Applier:
         )
         self._remember_hold(action.pair, hold.__dict__, drop=None, known=known)
         if not hold.created:
-            self.budget.used -= 1
+            self.budget.give_back()
             return False
         self.stats.holds_created += 1
         self._audit(action, action.calendar, hold.event_id)
@@ -381,7 +386,7 @@ class Applier:
         try:
             provider.delete_event(action.calendar, action.event_id)
         except NotFound:
-            self.budget.used -= 1
+            self.budget.give_back()
             self._remember_hold(action.pair, None, drop=action.event_id)
             return False
         self._remember_hold(action.pair, None, drop=action.event_id)
